@@ -1,0 +1,10 @@
+import { EmptyState } from '../../components/empty-state';
+
+export default function ProjectionsPage() {
+  return (
+    <>
+      <h1>Projections</h1>
+      <EmptyState title="Nothing to show yet">Each read model with its checkpoint, drift against the event log and rebuild status appears here once projections run.</EmptyState>
+    </>
+  );
+}
