@@ -1,0 +1,56 @@
+// kafkajs client construction and topic administration. Topics are created by
+// our own admin code with explicit partition counts; broker auto-creation is off.
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type ITopicConfig } from 'kafkajs';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const levels = { debug: KafkaLogLevel.DEBUG, info: KafkaLogLevel.INFO, warn: KafkaLogLevel.WARN, error: KafkaLogLevel.ERROR };
+
+export function createKafka(options: KafkaOptions): Kafka {
+  // kafkajs logs at INFO for every group join; keep its chatter at warn unless asked.
+  const level = options.logLevel === 'debug' ? 'debug' : options.logLevel === 'error' ? 'error' : 'warn';
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: levels[level],
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    connectionTimeout: 3_000,
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  config?: Record<string, string>;
+}
+
+/** Creates the topics that are missing, with explicit partition counts. Existing ones are left as they are. */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing: ITopicConfig[] = specs
+    .filter((s) => !existing.has(s.topic))
+    .map((s) => ({
+      topic: s.topic,
+      numPartitions: s.partitions,
+      replicationFactor: -1, // the broker's default (1 locally, 3 on a real cluster)
+      configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+    }));
+  if (missing.length === 0) return [];
+  await admin.createTopics({ topics: missing, waitForLeaders: true });
+  return missing.map((t) => t.topic);
+}
+
+/** Kafka headers arrive as Buffers (or arrays of them); the runtime works with strings. */
+export function headersToStrings(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first === undefined) continue;
+    out[key] = typeof first === 'string' ? first : first.toString('utf8');
+  }
+  return out;
+}

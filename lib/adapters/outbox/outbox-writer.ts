@@ -1,0 +1,65 @@
+// Writes events to the transactional outbox inside the caller's transaction,
+// together with the state change they describe. Nothing is sent to Kafka here:
+// the relay publishes after commit. A NOTIFY (delivered at commit) wakes it.
+import { randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Prisma } from '../prisma/client';
+import { buildEnvelope, type EventEnvelope, type NewEvent } from '../../domain/events/envelope';
+import { formatTraceparent, newTraceContext, parseTraceparent, type TraceContext } from '../../domain/events/trace-context';
+import { laneOf } from '../../domain/lanes';
+import { activeTraceContext, inSpan, SpanKind } from '../otel/tracing';
+
+export const OUTBOX_CHANNEL = 'signalbox_outbox';
+
+export interface OutboxWriterOptions {
+  source: string;
+  topicFor: (eventType: string) => string;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export interface AppendOptions {
+  /** Continue this trace (e.g. the traceparent of the event being handled). */
+  traceparent?: string;
+}
+
+export type OutboxWriter = ReturnType<typeof createOutboxWriter>;
+
+const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+export function createOutboxWriter(options: OutboxWriterOptions) {
+  const now = options.now ?? (() => new Date());
+  const newId = options.newId ?? (() => uuidv7());
+
+  async function append(tx: Prisma.TransactionClient, events: readonly NewEvent[], appendOptions: AppendOptions = {}): Promise<EventEnvelope[]> {
+    if (events.length === 0) return [];
+    return inSpan('outbox.write', { kind: SpanKind.PRODUCER, attributes: { 'messaging.batch.message_count': events.length } }, async () => {
+      const parent: TraceContext = activeTraceContext() ?? parseTraceparent(appendOptions.traceparent) ?? newTraceContext(randomHex);
+      const time = now();
+      const envelopes = events.map((event) =>
+        buildEnvelope(event, { id: newId(), time, source: options.source, traceId: parent.traceId, traceparent: formatTraceparent(parent) }),
+      );
+      await tx.outboxEvent.createMany({
+        data: envelopes.map((e) => ({
+          eventId: e.id,
+          type: e.type,
+          version: e.version,
+          source: e.source,
+          subject: e.subject,
+          lane: laneOf(e.subject),
+          traceId: e.trace_id,
+          traceparent: e.traceparent,
+          causationId: e.causation_id,
+          correlationId: e.correlation_id,
+          topic: options.topicFor(e.type),
+          envelope: e as unknown as Prisma.InputJsonValue,
+          occurredAt: time,
+        })),
+      });
+      await tx.$executeRawUnsafe(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+      return envelopes;
+    });
+  }
+
+  return { append };
+}

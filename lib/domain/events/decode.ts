@@ -1,0 +1,115 @@
+// Turns the raw bytes of a Kafka message into a checked, upcast envelope, or a
+// classified, non-retryable error. Never throws for bad input: every malformed
+// message has a defined outcome (the consumer dead-letters it with the reason).
+import { AppError } from '../../errors';
+import { wireEnvelopeSchema, type EventEnvelope, ENVELOPE_SPEC_VERSION } from './envelope';
+import { parseTraceparent, formatTraceparent, type TraceContext } from './trace-context';
+import type { EventRegistry } from './registry';
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export interface RawMessage {
+  value: Uint8Array | null;
+  headers: Record<string, string | undefined>;
+}
+
+export interface DecodeOptions {
+  maxBytes?: number;
+  /** A fresh trace context, for messages that arrive with none (e.g. from a foreign producer). */
+  newTrace: () => TraceContext;
+}
+
+export type DecodeResult =
+  | { ok: true; envelope: EventEnvelope; upcastFrom: number | null; traceAssigned: boolean }
+  | { ok: false; error: AppError; partial: { id?: string; type?: string; version?: number; subject?: string; traceId?: string } };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(error: AppError, partial: Extract<DecodeResult, { ok: false }>['partial'] = {}): DecodeResult {
+  return { ok: false, error, partial };
+}
+
+export function decodeMessage(registry: EventRegistry, raw: RawMessage, options: DecodeOptions): DecodeResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!raw.value || raw.value.byteLength === 0) return fail(new AppError('undecodable', 'Message has no payload (null or empty value).'));
+  if (raw.value.byteLength > maxBytes) {
+    return fail(new AppError('oversized', `Payload is ${raw.value.byteLength} bytes; the limit is ${maxBytes}.`));
+  }
+
+  let text: string;
+  try {
+    text = utf8.decode(raw.value);
+  } catch {
+    return fail(new AppError('undecodable', 'Payload is not valid UTF-8.'));
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return fail(new AppError('undecodable', `Payload is not valid JSON: ${(error as Error).message}`));
+  }
+
+  const candidate = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  const partial = {
+    id: typeof candidate.id === 'string' ? candidate.id.slice(0, 64) : undefined,
+    type: typeof candidate.type === 'string' ? candidate.type.slice(0, 120) : undefined,
+    version: typeof candidate.version === 'number' ? candidate.version : undefined,
+    subject: typeof candidate.subject === 'string' ? candidate.subject.slice(0, 200) : undefined,
+    traceId: typeof candidate.trace_id === 'string' && /^[0-9a-f]{32}$/.test(candidate.trace_id) ? candidate.trace_id : undefined,
+  };
+  const wire = wireEnvelopeSchema.safeParse(json);
+  if (!wire.success) {
+    const where = wire.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'} ${i.message}`);
+    return fail(new AppError('schema_invalid', `Envelope is invalid: ${where.join('; ')}`), partial);
+  }
+  const envelope = wire.data;
+
+  const versions = registry.versionsOf(envelope.type);
+  if (!versions) return fail(new AppError('unknown_type', `Unknown event type ${envelope.type}.`), partial);
+  const latest = versions.length;
+  if (envelope.version > latest) {
+    return fail(
+      new AppError('unsupported_version', `${envelope.type} v${envelope.version} is newer than this consumer knows (v${latest}).`),
+      partial,
+    );
+  }
+
+  let data: unknown = envelope.data;
+  for (let v = envelope.version; v <= latest; v++) {
+    const definition = versions[v - 1]!;
+    const parsed = definition.schema.safeParse(data);
+    if (!parsed.success) {
+      const where = parsed.error.issues.slice(0, 3).map((i) => `data.${i.path.join('.')} ${i.message}`);
+      return fail(new AppError('schema_invalid', `${envelope.type} v${v} data is invalid: ${where.join('; ')}`), partial);
+    }
+    data = v < latest ? definition.upcast!(parsed.data) : parsed.data;
+  }
+
+  // Trace context: the envelope's, else the Kafka headers', else a new one.
+  const fromEnvelope = parseTraceparent(envelope.traceparent);
+  const fromHeaders = parseTraceparent(raw.headers.traceparent);
+  const traceAssigned = !envelope.trace_id && !fromEnvelope && !fromHeaders;
+  const trace = fromEnvelope ?? fromHeaders ?? options.newTrace();
+  const traceId = envelope.trace_id ?? trace.traceId;
+
+  return {
+    ok: true,
+    upcastFrom: envelope.version < latest ? envelope.version : null,
+    traceAssigned,
+    envelope: {
+      specversion: ENVELOPE_SPEC_VERSION,
+      id: envelope.id.toLowerCase(),
+      type: envelope.type,
+      version: latest,
+      time: envelope.time,
+      source: envelope.source,
+      subject: envelope.subject,
+      datacontenttype: 'application/json',
+      trace_id: traceId,
+      traceparent: formatTraceparent({ ...trace, traceId }),
+      causation_id: envelope.causation_id ?? null,
+      correlation_id: envelope.correlation_id ?? null,
+      data,
+    },
+  };
+}
