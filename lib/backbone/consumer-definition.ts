@@ -31,6 +31,11 @@ export interface HandlerContext {
   message: MessageCoordinates;
 }
 
+export interface BatchItem {
+  event: EventEnvelope;
+  message: MessageCoordinates;
+}
+
 export interface ConsumerDefinition {
   /** Kebab-case name, unique; the Kafka consumer group id is derived from it. */
   name: string;
@@ -45,7 +50,7 @@ export interface ConsumerDefinition {
    * this to load and write their rows in bulk). Must have the same effect as
    * calling handle() for each event in order.
    */
-  handleBatch?(events: readonly EventEnvelope[], ctx: Omit<HandlerContext, 'attempt' | 'message'>): Promise<void>;
+  handleBatch?(items: readonly BatchItem[], ctx: Omit<HandlerContext, 'attempt' | 'message'>): Promise<void>;
 }
 
 export const CONSUMER_NAME = /^[a-z][a-z0-9-]{1,62}$/;

@@ -1,0 +1,48 @@
+import type { Prisma } from '../../adapters/prisma/client';
+import type { ProjectionDefinition, ProjectionStore } from '../../backbone/projection';
+import type { EventEnvelope } from '../../domain/events/envelope';
+import { ORDERS_TOPIC, type OrderEvent } from '../orders/events';
+import { customerStatsHandles, evolveCustomerStats, type CustomerStatsRow } from '../orders/projections';
+import { checkedTableName } from './table-name';
+
+export const CUSTOMER_STATS = 'customer-stats';
+
+export const customerStatsProjection: ProjectionDefinition<CustomerStatsRow> = {
+  name: CUSTOMER_STATS,
+  topics: [ORDERS_TOPIC],
+  handles: customerStatsHandles,
+  keyOf: (event) => String((event.data as { customerId?: unknown }).customerId ?? ''),
+  evolve: (row, event: EventEnvelope) =>
+    evolveCustomerStats(row, { id: event.id, time: new Date(event.time), event: { type: event.type, data: event.data } as OrderEvent }),
+};
+
+type Raw = { customer_id: string; orders_placed: number; orders_cancelled: number; revenue_cents: bigint; last_event_id: string; updated_at: Date };
+
+export function customerStatsStore(table = 'customer_stats_v1'): ProjectionStore<CustomerStatsRow> {
+  const t = checkedTableName(table);
+  return {
+    table,
+    async load(tx: Prisma.TransactionClient, keys) {
+      const rows = await tx.$queryRawUnsafe<Raw[]>(
+        `SELECT customer_id, orders_placed, orders_cancelled, revenue_cents, last_event_id::text, updated_at
+         FROM ${t} WHERE customer_id = ANY($1::text[]) FOR UPDATE`,
+        keys,
+      );
+      return new Map(rows.map((r) => [r.customer_id, {
+        customerId: r.customer_id, ordersPlaced: r.orders_placed, ordersCancelled: r.orders_cancelled,
+        revenueCents: BigInt(r.revenue_cents), lastEventId: r.last_event_id, updatedAt: r.updated_at,
+      }]));
+    },
+    async save(tx: Prisma.TransactionClient, rows) {
+      if (rows.length === 0) return;
+      await tx.$executeRawUnsafe(
+        `INSERT INTO ${t} (customer_id, orders_placed, orders_cancelled, revenue_cents, last_event_id, updated_at)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[]::bigint[], $5::uuid[], $6::timestamptz[])
+         ON CONFLICT (customer_id) DO UPDATE SET orders_placed = EXCLUDED.orders_placed, orders_cancelled = EXCLUDED.orders_cancelled,
+           revenue_cents = EXCLUDED.revenue_cents, last_event_id = EXCLUDED.last_event_id, updated_at = EXCLUDED.updated_at`,
+        rows.map((r) => r.customerId), rows.map((r) => r.ordersPlaced), rows.map((r) => r.ordersCancelled),
+        rows.map((r) => r.revenueCents.toString()), rows.map((r) => r.lastEventId), rows.map((r) => r.updatedAt),
+      );
+    },
+  };
+}
