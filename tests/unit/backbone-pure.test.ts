@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { LANE_COUNT, laneOf } from '@/lib/domain/lanes';
+import { backoffDelay } from '@/lib/domain/backoff';
+import { errorFingerprint, firstStackFrame, normaliseErrorMessage } from '@/lib/domain/fingerprint';
+import { formatTraceparent, parseTraceparent } from '@/lib/domain/events/trace-context';
+import { buildEnvelope } from '@/lib/domain/events/envelope';
+import { EventRegistry } from '@/lib/domain/events/registry';
+import { classifyError } from '@/lib/backbone/classify-error';
+import { evolveRows } from '@/lib/backbone/projection';
+import { AppError } from '@/lib/errors';
+import { z } from 'zod';
+
+describe('lanes', () => {
+  it('maps a subject to a stable lane in range', () => {
+    expect(laneOf('order-1')).toBe(laneOf('order-1'));
+    const lanes = new Set(Array.from({ length: 2000 }, (_, i) => laneOf(`subject-${i}`)));
+    expect([...lanes].every((l) => l >= 0 && l < LANE_COUNT)).toBe(true);
+    expect(lanes.size).toBe(LANE_COUNT); // spreads over every lane
+  });
+});
+
+describe('backoff', () => {
+  const policy = { baseMs: 100, maxMs: 1000 };
+  it('grows exponentially up to the maximum, with full jitter', () => {
+    expect(backoffDelay(1, policy, () => 0.999)).toBe(99);
+    expect(backoffDelay(3, policy, () => 0.999)).toBe(399);
+    expect(backoffDelay(10, policy, () => 0.999)).toBe(999);
+    expect(backoffDelay(10, policy, () => 0)).toBe(0);
+  });
+});
+
+describe('fingerprint', () => {
+  it('masks ids, numbers and quoted values', () => {
+    expect(normaliseErrorMessage('order 0190a3c2-7a1b-7cde-8f00-123456789abc failed after 3 tries: "boom"')).toBe('order <uuid> failed after <n> tries: <str>');
+  });
+  it('takes the first frame without paths and line numbers', () => {
+    expect(firstStackFrame('Error: x\n    at handle (/srv/app/lib/x.ts:10:5)\n    at y (z.ts:1:1)')).toBe('at handle (x.ts');
+  });
+  it('is equal for the same cause and different for another consumer', () => {
+    const a = errorFingerprint({ consumer: 'payments', errorClass: 'AppError:transient', message: 'timeout after 30 ms for order 1' });
+    const b = errorFingerprint({ consumer: 'payments', errorClass: 'AppError:transient', message: 'timeout after 45 ms for order 2' });
+    const c = errorFingerprint({ consumer: 'shipping', errorClass: 'AppError:transient', message: 'timeout after 30 ms for order 1' });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+});
+
+describe('trace context', () => {
+  it('round-trips a traceparent', () => {
+    const value = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+    expect(formatTraceparent(parseTraceparent(value)!)).toBe(value);
+  });
+  it.each(['', '00-xyz', `00-${'0'.repeat(32)}-${'b'.repeat(16)}-01`, `01-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, 42, null])('rejects %j', (v) => {
+    expect(parseTraceparent(v)).toBeNull();
+  });
+});
+
+describe('envelope', () => {
+  it('builds a CloudEvents-shaped envelope from a fact and its context', () => {
+    const e = buildEnvelope(
+      { type: 'orders.OrderPlaced', version: 2, subject: 's-1', data: { a: 1 }, causationId: '0190a3c2-7a1b-7cde-8f00-000000000001' },
+      { id: '0190a3c2-7a1b-7cde-8f00-000000000002', time: new Date('2026-11-27T00:00:00Z'), source: '/x', traceId: 'a'.repeat(32), traceparent: 'tp' },
+    );
+    expect(e).toMatchObject({ specversion: '1.0', subject: 's-1', trace_id: 'a'.repeat(32), correlation_id: '0190a3c2-7a1b-7cde-8f00-000000000001', time: '2026-11-27T00:00:00.000Z' });
+  });
+});
+
+describe('event registry', () => {
+  it('refuses gaps and missing upcasts', () => {
+    expect(() => new EventRegistry([{ type: 'a.B', versions: [{ version: 2, schema: z.any() }] }])).toThrow(/without gaps/);
+    expect(() => new EventRegistry([{ type: 'a.B', versions: [{ version: 1, schema: z.any() }, { version: 2, schema: z.any() }] }])).toThrow(/upcast/);
+  });
+});
+
+describe('classifyError', () => {
+  it('follows AppError codes', () => {
+    expect(classifyError(new AppError('transient', 'x')).retryable).toBe(true);
+    expect(classifyError(new AppError('schema_invalid', 'x')).retryable).toBe(false);
+  });
+  it('retries serialization failures and lost connections, not constraint violations', () => {
+    expect(classifyError(Object.assign(new Error('x'), { code: '40001' })).retryable).toBe(true);
+    expect(classifyError(Object.assign(new Error('x'), { code: '08006' })).retryable).toBe(true);
+    expect(classifyError(Object.assign(new Error('x'), { code: '23505' })).retryable).toBe(false);
+  });
+  it('retries unknown errors within the attempt budget', () => {
+    expect(classifyError(new TypeError('boom'))).toMatchObject({ retryable: true, code: 'unclassified', errorClass: 'TypeError' });
+  });
+});
+
+describe('evolveRows', () => {
+  it('applies events in order per key and returns only changed rows', () => {
+    const def = {
+      handles: ['t.Added'],
+      keyOf: (e: { subject: string }) => e.subject,
+      evolve: (row: number | null, e: { data: unknown }) => (row ?? 0) + (e.data as number),
+    };
+    const ev = (subject: string, data: number, type = 't.Added') => ({ subject, data, type }) as never;
+    const changed = evolveRows(def as never, new Map([['a', 10], ['c', 1]]), [ev('a', 1), ev('b', 2), ev('a', 3), ev('c', 5, 't.Other')]);
+    expect([...changed.entries()]).toEqual([['a', 14], ['b', 2]]);
+  });
+});
