@@ -18,6 +18,8 @@ export interface ConsumerRuntimeOptions {
   sessionTimeoutMs?: number;
   /** Upper bound of bytes fetched per partition per request. */
   maxBytesPerPartition?: number;
+  /** Partitions processed in parallel (each in its own transactions; order holds within a partition). */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface RunningConsumer {
@@ -71,7 +73,7 @@ export async function startConsumer(definition: ConsumerDefinition, deps: Proces
     autoCommitInterval: 1_000,
     autoCommitThreshold: 1_000,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
       const messages: IncomingMessage[] = batch.messages.map((m) => ({
         topic: batch.topic,
