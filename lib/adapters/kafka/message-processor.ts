@@ -121,15 +121,19 @@ export function createMessageProcessor(definition: ConsumerDefinition, deps: Pro
           const fresh = await claimInbox(tx, consumer, items.map(toInboxItem));
           const seen = new Set<string>();
           const applied: BatchItem[] = [];
+          const appliedSet = new Set<BatchItem>();
           const records: AttemptRecord[] = [];
           for (const item of items) {
             const isNew = fresh.has(item.event.id) && !seen.has(item.event.id);
             seen.add(item.event.id);
-            if (isNew) applied.push(item);
+            if (isNew) {
+              applied.push(item);
+              appliedSet.add(item);
+            }
           }
           await definition.handleBatch!(applied, contextFor(tx, null, 1));
           const each = (performance.now() - started) / items.length;
-          for (const item of items) records.push(attemptRecord(item, 1, applied.includes(item) ? 'ok' : 'duplicate', each));
+          for (const item of items) records.push(attemptRecord(item, 1, appliedSet.has(item) ? 'ok' : 'duplicate', each));
           await recordAttempts(tx, records);
         }, txOptions);
         return { done: items.length };
@@ -142,6 +146,8 @@ export function createMessageProcessor(definition: ConsumerDefinition, deps: Pro
     await deps.db.$transaction(async (tx) => {
       const records: AttemptRecord[] = [];
       for (const item of items) {
+        // A slow handler must not run the transaction into its timeout: commit what is done and go on in a new one.
+        if (done > 0 && performance.now() - started > txOptions.timeout / 2) break;
         const t0 = performance.now();
         await tx.$executeRawUnsafe('SAVEPOINT event');
         try {

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { baseEnvSchema } from './schemas';
+
+export const demoConsumerNames = ['payments', 'shipping', 'notifications', 'order-saga', 'order-summary', 'customer-stats'] as const;
+
+export const consumersEnvSchema = baseEnvSchema.extend({
+  CONSUMERS: z
+    .string()
+    .default(demoConsumerNames.join(','))
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(demoConsumerNames, { message: `each must be one of ${demoConsumerNames.join(', ')}` })).min(1, 'name at least one consumer')),
+  CONSUMER_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  CONSUMER_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore').default('signalbox'),
+  DEMO_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+});
+export type ConsumersEnv = z.infer<typeof consumersEnvSchema>;

@@ -1,0 +1,21 @@
+// Configuration of the demo orders API (workers/orders-api) and the orders CLI.
+import { z } from 'zod';
+import { baseEnvSchema } from './schemas';
+
+export const ordersApiEnvSchema = baseEnvSchema.extend({
+  ORDERS_API_PORT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0-65535 (0 picks a free port)')
+    .max(65_535, 'must be 0-65535 (0 picks a free port)')
+    .default(3100),
+  // Loopback by default: the demo API has no authentication.
+  ORDERS_API_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a host name or IP address, e.g. 127.0.0.1')
+    .default('127.0.0.1'),
+  ORDERS_API_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+});
+export type OrdersApiEnv = z.infer<typeof ordersApiEnvSchema>;
+
+export const ordersCliEnvSchema = baseEnvSchema.pick({ DATABASE_URL: true });

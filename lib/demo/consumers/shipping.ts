@@ -1,0 +1,27 @@
+// shipping: dispatches paid orders, then delivers dispatched ones. A real
+// carrier would report delivery days later; here delivery follows the
+// ShipmentDispatched fact at once, so every demo order completes.
+import type { ConsumerDefinition } from '../../backbone/consumer-definition';
+import { carrierFor } from '../orders/command-schemas';
+import { orderEventTypes, paymentAuthorizedV1, shipmentDispatchedV1 } from '../orders/events';
+import { dataOf, runStep, type DemoConsumerDeps } from './run-step';
+
+export const SHIPPING_CONSUMER = 'shipping';
+
+export function shippingConsumer(deps: DemoConsumerDeps): ConsumerDefinition {
+  return {
+    name: SHIPPING_CONSUMER,
+    topics: [deps.topic],
+    handles: [orderEventTypes.PaymentAuthorized, orderEventTypes.ShipmentDispatched],
+    async handle(event, ctx) {
+      await deps.faults.beforeHandle(SHIPPING_CONSUMER, event.id);
+      if (event.type === orderEventTypes.PaymentAuthorized) {
+        const { orderId } = dataOf(paymentAuthorizedV1, event);
+        await runStep(ctx, deps, { kind: 'DispatchShipment', orderId, shipmentId: deps.newId(), carrier: carrierFor(orderId) }, 'dispatched');
+      } else {
+        const { orderId } = dataOf(shipmentDispatchedV1, event);
+        await runStep(ctx, deps, { kind: 'DeliverShipment', orderId }, 'delivered');
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Executes order commands: load the order locked, decide, evolve, write the row
+// (version-checked) and append the events to the outbox — all in one transaction.
+// runOrderCommand is the core and runs in a transaction it is given (a consumer's
+// ctx.tx with ctx.emit); executeOrderCommand owns its transaction and adds
+// input validation and Idempotency-Key handling for HTTP, CLI and the generator.
+import type { Db, Prisma } from '../../adapters/prisma/client';
+import type { OutboxWriter } from '../../adapters/outbox/outbox-writer';
+import type { EventEnvelope, NewEvent } from '../../domain/events/envelope';
+import { AppError, isAppError } from '../../errors';
+import { decide, evolve, type OrderCommand, type OrderState, type OrderStatus } from './decider';
+import { latestVersion, type OrderEvent } from './events';
+import { loadOrderForUpdate, saveOrder } from './order-store';
+import { buildOrderCommand, orderCommandInputSchema, requestHashOf, type OrderCommandInput } from './command-schemas';
+import { claimIdempotencyKey, completeIdempotencyKey, IDEMPOTENCY_KEY } from './idempotency';
+
+export interface CommandScope {
+  tx: Prisma.TransactionClient;
+  /** Appends the events to the outbox in `tx`. */
+  emit(events: readonly NewEvent[]): Promise<EventEnvelope[]>;
+  now: Date;
+}
+
+export interface OrderCommandResult {
+  orderId: string;
+  status: OrderStatus;
+  events: Array<{ id: string; type: string }>;
+}
+
+export interface ExecuteResult extends OrderCommandResult {
+  /** True when an earlier result was returned for the same Idempotency-Key and nothing happened. */
+  replayed: boolean;
+}
+
+export interface CommandDeps {
+  db: Db;
+  outbox: OutboxWriter;
+  now: () => Date;
+  newId: () => string;
+}
+
+export interface ExecuteOptions {
+  idempotencyKey?: string;
+  /** W3C traceparent to continue (e.g. the HTTP request's). */
+  traceparent?: string;
+  transactionTimeoutMs?: number;
+}
+
+export function toNewEvent(orderId: string, event: OrderEvent): NewEvent {
+  return { type: event.type, version: latestVersion[event.type], subject: orderId, data: event.data };
+}
+
+/**
+ * The command core, inside the caller's transaction. Business rejections throw
+ * AppError('rejected') with details.currentStatus (null when the order exists
+ * but the command cannot apply to "no order"); a missing order throws not_found.
+ */
+export async function runOrderCommand(scope: CommandScope, command: OrderCommand): Promise<OrderCommandResult> {
+  const stored = await loadOrderForUpdate(scope.tx, command.orderId);
+  let events: OrderEvent[];
+  try {
+    events = decide(command, stored?.state ?? null);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'rejected') {
+      throw new AppError('rejected', error.message, { details: { currentStatus: stored?.state.status ?? null } });
+    }
+    throw error;
+  }
+  if (events.length === 0) {
+    return { orderId: command.orderId, status: stored!.state.status, events: [] };
+  }
+  const next = events.reduce<OrderState | null>(evolve, stored?.state ?? null);
+  if (!next) throw new AppError('internal', 'Order events did not produce a state.');
+  await saveOrder(scope.tx, next, stored?.version ?? null, events.length, scope.now);
+  const envelopes = await scope.emit(events.map((e) => toNewEvent(command.orderId, e)));
+  return { orderId: next.orderId, status: next.status, events: envelopes.map((e) => ({ id: e.id, type: e.type })) };
+}
+
+function issuesOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/** Validates `input`, then runs it in its own transaction, honouring an Idempotency-Key. */
+export async function executeOrderCommand(deps: CommandDeps, input: OrderCommandInput, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+  const parsed = orderCommandInputSchema.safeParse(input);
+  if (!parsed.success) throw new AppError('bad_request', 'Invalid command.', { details: { issues: issuesOf(parsed.error) } });
+  const request = parsed.data;
+  const key = options.idempotencyKey;
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new AppError('bad_request', 'Idempotency-Key must be 1-200 printable ASCII characters.');
+  }
+  return deps.db.$transaction(
+    async (tx) => {
+      if (key !== undefined) {
+        const claim = await claimIdempotencyKey<OrderCommandResult>(tx, request.kind, key, requestHashOf(request));
+        if (!claim.claimed) return { ...claim.response, replayed: true };
+      }
+      const scope: CommandScope = { tx, now: deps.now(), emit: (events) => deps.outbox.append(tx, events, { traceparent: options.traceparent }) };
+      const result = await runOrderCommand(scope, buildOrderCommand(request, deps.newId));
+      if (key !== undefined) await completeIdempotencyKey(tx, request.kind, key, result as unknown as Prisma.InputJsonValue);
+      return { ...result, replayed: false };
+    },
+    { timeout: options.transactionTimeoutMs ?? 15_000, maxWait: 5_000 },
+  );
+}

@@ -1,0 +1,127 @@
+// Runs Signalbox with its demo system: Kafka (unless KAFKA_BROKERS is set),
+// migrations, a demo admin, the console (production build), the outbox relay,
+// the demo consumers and projections, the orders API and the traffic generator.
+// Ctrl-C stops everything it started.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const port = process.env.PORT ?? '3000';
+const adminEmail = process.env.DEMO_ADMIN_EMAIL ?? 'admin@signalbox.local';
+const children: { name: string; child: ChildProcess }[] = [];
+let startedKafka = false;
+let stopping = false;
+
+function step(title: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  console.log(`demo: ${title}`);
+  const result = spawnSync(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (result.status !== 0) {
+    process.stdout.write(result.stdout ?? '');
+    throw new Error(`${title} failed (exit ${result.status})`);
+  }
+  return result.stdout ?? '';
+}
+
+function start(name: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(args[0]!, args.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `[${name}] `;
+  const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let buffer = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) out.write(prefix + line + '\n');
+    });
+  };
+  forward(child.stdout!, process.stdout);
+  forward(child.stderr!, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`demo: ${name} exited (${signal ?? code}); press Ctrl-C to stop the rest`);
+  });
+  children.push({ name, child });
+}
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\ndemo: stopping…');
+  for (const { child } of children) child.kill('SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (children.some(({ child }) => child.exitCode === null && child.signalCode === null) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (startedKafka) spawnSync('bash', ['infra/kafka/kafka.sh', 'stop'], { cwd: root, stdio: 'inherit' });
+  console.log('demo: stopped.');
+  process.exit(code);
+}
+
+function secret(): string {
+  const file = path.join(root, '.data', 'demo-secret');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(36).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function main() {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+  if (!existsSync(path.join(root, 'lib/adapters/prisma/generated/client.ts'))) step('generating the Prisma client', tsx, ['scripts/prisma-generate.ts']);
+  if (!process.env.KAFKA_BROKERS) {
+    step('starting the local Kafka broker', 'bash', ['infra/kafka/kafka.sh', 'start']);
+    startedKafka = !process.env.DEMO_KEEP_KAFKA;
+  }
+  step('applying database migrations', tsx, ['scripts/db-migrate.ts']);
+  const created = step('creating the demo admin', tsx, ['scripts/user-create.ts', '--email', adminEmail, '--role', 'admin', '--name', 'Demo admin', '--reset']);
+  const password = /Password \(shown once\): (\S+)/.exec(created)?.[1];
+  if (!existsSync(path.join(root, '.next', 'BUILD_ID')) || process.env.DEMO_REBUILD) {
+    step('building the console (next build, about a minute)', 'npx', ['next', 'build']);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secret(),
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+  start('console', ['npx', 'next', 'start', '-p', port, '-H', process.env.HOST ?? '127.0.0.1'], env);
+  for (const [name, file] of [
+    ['relay', 'workers/outbox-relay/index.ts'],
+    ['consumers', 'workers/demo-consumers/index.ts'],
+    ['orders-api', 'workers/orders-api/index.ts'],
+    ['traffic', 'workers/traffic-generator/index.ts'],
+  ] as const) {
+    if (existsSync(path.join(root, file))) start(name, [tsx, file], env);
+  }
+
+  const url = `http://localhost:${port}`;
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log('\n────────────────────────────────────────────────────────────');
+  console.log(` Signalbox is running:  ${url}`);
+  console.log(` Sign in as:            ${adminEmail}`);
+  console.log(` Password:              ${password ?? '(see above)'}`);
+  console.log(' Orders API (demo):     http://127.0.0.1:3100  (POST /orders …)');
+  console.log(' Fault knobs:           npx tsx scripts/orders-cli.ts knobs set --poison 0.1 --transient 0.2');
+  console.log(' Stop:                  Ctrl-C');
+  console.log('────────────────────────────────────────────────────────────\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+  void shutdown(1);
+});

@@ -1,0 +1,90 @@
+// Composition root of the demo's consumers and projections: parse env, build
+// clients, start each consumer group, wire the fault knobs (slow, failing,
+// stopped consumer), shut down cleanly on SIGTERM/SIGINT.
+import { loadEnvOrExit } from '../../lib/config/parse-env';
+import { consumersEnvSchema } from '../../lib/config/consumers-env';
+import { createDb } from '../../lib/adapters/prisma/client';
+import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
+import { startConsumer, type RunningConsumer } from '../../lib/adapters/kafka/consumer-runtime';
+import { createOutboxWriter } from '../../lib/adapters/outbox/outbox-writer';
+import { startTracing } from '../../lib/adapters/otel/tracing';
+import { createOrderEventRegistry, ORDERS_SOURCE, ORDERS_TOPIC } from '../../lib/demo/orders/events';
+import { createFaultInjector, demoConsumers } from '../../lib/demo/consumers';
+import { demoProjections } from '../../lib/demo/projections';
+import { createKnobCache } from '../../lib/demo/knobs';
+import { demoTopics } from '../../lib/demo/topics';
+
+const env = loadEnvOrExit(consumersEnvSchema, 'demo-consumers');
+const tracing = startTracing({ serviceName: 'signalbox-demo-consumers', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
+const db = createDb(env.DATABASE_URL, { poolSize: 10 });
+const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-consumers`, logLevel: env.LOG_LEVEL });
+const knobs = createKnobCache(db, 1000, { onError: (e) => console.error(`knobs: ${(e as Error).message}`) });
+const running = new Map<string, RunningConsumer>();
+
+async function main() {
+  await knobs.start();
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, demoTopics(env.DEMO_TOPIC_PARTITIONS));
+  await admin.disconnect();
+
+  const faults = createFaultInjector({ knobs: knobs.get });
+  const definitions = [...demoConsumers({ faults }), ...demoProjections()].filter((d) => env.CONSUMERS.includes(d.name as never));
+  const deps = {
+    db,
+    registry: createOrderEventRegistry(),
+    outbox: createOutboxWriter({ source: ORDERS_SOURCE, topicFor: () => ORDERS_TOPIC }),
+    maxMessageBytes: env.CONSUMER_MAX_MESSAGE_BYTES,
+    log: (line: string) => console.log(line),
+  };
+  const startOne = async (definition: (typeof definitions)[number]) => {
+    const consumer = await startConsumer(definition, deps, {
+      kafka,
+      groupPrefix: env.KAFKA_GROUP_PREFIX,
+      partitionsConsumedConcurrently: env.CONSUMER_PARTITION_CONCURRENCY,
+    });
+    running.set(definition.name, consumer);
+    console.log(`consumer ${definition.name} started (group ${consumer.groupId})`);
+  };
+
+  // The stoppedConsumer knob really stops that consumer (it leaves its group, so
+  // the console sees no members and growing lag) and starts it again when cleared.
+  let applying = Promise.resolve();
+  const applyStopped = (stopped: string | null) => {
+    applying = applying.then(async () => {
+      for (const definition of definitions) {
+        const current = running.get(definition.name);
+        if (definition.name === stopped && current) {
+          running.delete(definition.name);
+          await current.stop();
+          console.log(`consumer ${definition.name} stopped by the stoppedConsumer knob`);
+        } else if (definition.name !== stopped && !current && !stopping) {
+          await startOne(definition);
+        }
+      }
+    }).catch((e: unknown) => console.error(`knob stoppedConsumer: ${(e as Error).message}`));
+  };
+  applyStopped(knobs.get().stoppedConsumer);
+  await applying;
+  knobs.onChange((next) => applyStopped(next.stoppedConsumer));
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping ${running.size} consumers…`);
+  knobs.stop();
+  await Promise.allSettled([...running.values()].map((c) => c.stop()));
+  await tracing.shutdown().catch(() => undefined);
+  await db.$disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+main().catch(async (error: unknown) => {
+  console.error(`demo-consumers failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  await Promise.allSettled([...running.values()].map((c) => c.stop()));
+  process.exit(1);
+});

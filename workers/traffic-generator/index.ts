@@ -1,0 +1,71 @@
+// Demo traffic: places orders through the command side at the live knob rate and
+// mixes in poison messages from a foreign producer.
+//   npx tsx workers/traffic-generator/index.ts     (change the rate: orders-cli knobs set --rate 10)
+import { v7 as uuidv7 } from 'uuid';
+import { createDb } from '../../lib/adapters/prisma/client';
+import { createKafka } from '../../lib/adapters/kafka/kafka-client';
+import { startTracing } from '../../lib/adapters/otel/tracing';
+import { loadEnvOrExit } from '../../lib/config/parse-env';
+import { trafficEnvSchema } from '../../lib/config/traffic-env';
+import { createKnobCache } from '../../lib/demo/knobs';
+import { executeOrderCommand } from '../../lib/demo/orders/commands';
+import { createOrderOutboxWriter } from '../../lib/demo/orders/outbox';
+import { createPoisonProducer } from '../../lib/demo/poison-producer';
+import { createTrafficGenerator } from '../../lib/demo/traffic';
+
+const env = loadEnvOrExit(trafficEnvSchema, 'traffic-generator');
+const tracing = startTracing({ serviceName: 'demo-traffic-generator', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
+const db = createDb(env.DATABASE_URL, { poolSize: Math.min(env.TRAFFIC_MAX_IN_FLIGHT, 20) });
+const log = (line: string) => console.log(line);
+const knobs = createKnobCache(db, env.TRAFFIC_KNOB_REFRESH_MS, { onError: (e) => log(`traffic: reading knobs failed: ${(e as Error).message}`) });
+const poison = createPoisonProducer(createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.TRAFFIC_POISON_CLIENT_ID, logLevel: env.LOG_LEVEL }));
+const commandDeps = { db, outbox: createOrderOutboxWriter(), now: () => new Date(), newId: () => uuidv7() };
+
+const generator = createTrafficGenerator({
+  knobs: knobs.get,
+  placeOrder: (order) => executeOrderCommand(commandDeps, order),
+  producePoison: (message) => poison.send(message),
+  newId: () => uuidv7(),
+  maxInFlight: env.TRAFFIC_MAX_IN_FLIGHT,
+  log,
+});
+
+const stop = new AbortController();
+await knobs.start();
+knobs.onChange((k) => log(`traffic: knobs now rate=${k.ratePerSecond}/s poison=${k.poisonShare}`));
+log(`traffic: started, rate=${knobs.get().ratePerSecond}/s poison=${knobs.get().poisonShare}`);
+const report = setInterval(() => {
+  const s = generator.stats();
+  log(`traffic: placed=${s.placed} poison=${s.poisoned} poison-skipped=${s.poisonSkipped} failed=${s.failed} in-flight=${generator.inFlight()}`);
+}, 10_000);
+report.unref();
+const running = generator.run(stop.signal);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`traffic: ${signal}, finishing the work in flight`);
+  stop.abort();
+  const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), env.TRAFFIC_SHUTDOWN_TIMEOUT_MS).unref());
+  const result = await Promise.race([running, timedOut]);
+  if (result === 'timeout') log('traffic: gave up waiting for work in flight');
+  else log(`traffic: stopped; placed=${result.placed} poison=${result.poisoned} poison-skipped=${result.poisonSkipped} failed=${result.failed}`);
+  clearInterval(report);
+  knobs.stop();
+  await poison.close();
+  await db.$disconnect();
+  await tracing.shutdown().catch(() => {});
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('traffic: shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  });
+}
