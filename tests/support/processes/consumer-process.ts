@@ -1,0 +1,30 @@
+// A consumer process for fault tests (so SIGKILL hits real consumer groups):
+// runs pipelineConsumers on TEST_TOPIC with TEST_GROUP_PREFIX against DATABASE_URL.
+import { createDb } from '@/lib/adapters/prisma/client';
+import { createKafka } from '@/lib/adapters/kafka/kafka-client';
+import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
+import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
+import { createOrderEventRegistry } from '@/lib/demo/orders/events';
+import { pipelineConsumers } from '../pipeline';
+
+const { DATABASE_URL, TEST_TOPIC, TEST_GROUP_PREFIX, KAFKA_BROKERS, HANDLER_DELAY_MS } = process.env;
+if (!DATABASE_URL || !TEST_TOPIC || !TEST_GROUP_PREFIX) throw new Error('DATABASE_URL, TEST_TOPIC and TEST_GROUP_PREFIX are required');
+
+const db = createDb(DATABASE_URL, { poolSize: 6 });
+const kafka = createKafka({ brokers: (KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: TEST_GROUP_PREFIX, logLevel: 'error' });
+const running: RunningConsumer[] = [];
+for (const definition of pipelineConsumers(TEST_TOPIC, { handlerDelayMs: Number(HANDLER_DELAY_MS ?? 0) })) {
+  running.push(
+    await startConsumer(definition, { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => TEST_TOPIC }) }, {
+      kafka,
+      groupPrefix: TEST_GROUP_PREFIX,
+      sessionTimeoutMs: 10_000,
+    }),
+  );
+}
+console.log('consumers ready');
+process.on('SIGTERM', async () => {
+  await Promise.allSettled(running.map((c) => c.stop()));
+  await db.$disconnect();
+  process.exit(0);
+});
