@@ -5,14 +5,14 @@ import { Kafka, logLevel as KafkaLogLevel, type Admin, type ITopicConfig } from 
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
-const levels = { debug: KafkaLogLevel.DEBUG, info: KafkaLogLevel.INFO, warn: KafkaLogLevel.WARN, error: KafkaLogLevel.ERROR };
+const levels = { debug: KafkaLogLevel.DEBUG, info: KafkaLogLevel.INFO, warn: KafkaLogLevel.WARN, error: KafkaLogLevel.ERROR, silent: KafkaLogLevel.NOTHING };
 
 export function createKafka(options: KafkaOptions): Kafka {
   // kafkajs logs at INFO for every group join; keep its chatter at warn unless asked.
-  const level = options.logLevel === 'debug' ? 'debug' : options.logLevel === 'error' ? 'error' : 'warn';
+  const level = options.logLevel === 'debug' || options.logLevel === 'error' || options.logLevel === 'silent' ? options.logLevel : 'warn';
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
