@@ -39,24 +39,18 @@ export function createOutboxWriter(options: OutboxWriterOptions) {
       const envelopes = events.map((event) =>
         buildEnvelope(event, { id: newId(), time, source: options.source, traceId: parent.traceId, traceparent: formatTraceparent(parent) }),
       );
-      await tx.outboxEvent.createMany({
-        data: envelopes.map((e) => ({
-          eventId: e.id,
-          type: e.type,
-          version: e.version,
-          source: e.source,
-          subject: e.subject,
-          lane: laneOf(e.subject),
-          traceId: e.trace_id,
-          traceparent: e.traceparent,
-          causationId: e.causation_id,
-          correlationId: e.correlation_id,
-          topic: options.topicFor(e.type),
-          envelope: e as unknown as Prisma.InputJsonValue,
-          occurredAt: time,
-        })),
-      });
-      await tx.$executeRawUnsafe(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+      // One multi-row INSERT over arrays (Prisma's createMany is several times slower here),
+      // followed by a NOTIFY that PostgreSQL delivers at commit.
+      const col = <T>(f: (e: EventEnvelope) => T) => envelopes.map(f);
+      await tx.$executeRaw`
+        INSERT INTO outbox_events (event_id, type, version, source, subject, lane, trace_id, traceparent,
+                                   causation_id, correlation_id, topic, envelope, occurred_at)
+        SELECT * FROM unnest(${col((e) => e.id)}::uuid[], ${col((e) => e.type)}::text[], ${col((e) => e.version)}::int[],
+                             ${col((e) => e.source)}::text[], ${col((e) => e.subject)}::text[], ${col((e) => laneOf(e.subject))}::smallint[],
+                             ${col((e) => e.trace_id)}::text[], ${col((e) => e.traceparent)}::text[], ${col((e) => e.causation_id)}::uuid[],
+                             ${col((e) => e.correlation_id)}::uuid[], ${col((e) => options.topicFor(e.type))}::text[],
+                             ${col((e) => JSON.stringify(e))}::jsonb[], ${col(() => time)}::timestamptz[])`;
+      await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
       return envelopes;
     });
   }
