@@ -18,7 +18,7 @@ for (const definition of pipelineConsumers(TEST_TOPIC, { handlerDelayMs: Number(
     await startConsumer(definition, { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => TEST_TOPIC }) }, {
       kafka,
       groupPrefix: TEST_GROUP_PREFIX,
-      sessionTimeoutMs: 10_000,
+      sessionTimeoutMs: 6_000, // the broker's minimum: a killed member is noticed fast
     }),
   );
 }

@@ -1,0 +1,60 @@
+// Outbox relay: publishes committed outbox rows to Kafka, in order per subject.
+// Several may run at once (lanes). SIGTERM/SIGINT: finish the batch, then exit 0.
+//   npx tsx workers/outbox-relay/index.ts
+import pg from 'pg';
+import { createKafka } from '../../lib/adapters/kafka/kafka-client';
+import { startTracing } from '../../lib/adapters/otel/tracing';
+import { createRelay } from '../../lib/adapters/outbox/relay';
+import { loadEnvOrExit } from '../../lib/config/parse-env';
+import { relayEnvSchema } from '../../lib/config/relay-env';
+
+const env = loadEnvOrExit(relayEnvSchema, 'outbox-relay');
+const tracing = startTracing({ serviceName: 'outbox-relay', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
+const quiet = env.LOG_LEVEL === 'warn' || env.LOG_LEVEL === 'error';
+const logger = {
+  info: (line: string) => !quiet && console.log(line),
+  warn: (line: string) => env.LOG_LEVEL !== 'error' && console.warn(line),
+  error: (line: string) => console.error(line),
+};
+
+// One connection for claims, one held by LISTEN, one spare for a reconnect.
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 3, application_name: 'signalbox-outbox-relay' });
+pool.on('error', (error) => logger.warn(`outbox relay: idle database connection failed: ${error.message}`));
+const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, logLevel: env.LOG_LEVEL });
+
+const relay = createRelay({
+  pool,
+  kafka,
+  batchSize: env.RELAY_BATCH_SIZE,
+  pollMs: env.RELAY_POLL_MS,
+  maxBackoffMs: env.RELAY_MAX_BACKOFF_MS,
+  lanesPerClaim: env.RELAY_LANES_PER_CLAIM,
+  logger,
+});
+relay.start();
+logger.info(
+  `outbox relay: started (batch ${env.RELAY_BATCH_SIZE}, poll ${env.RELAY_POLL_MS} ms, lanes per claim ${env.RELAY_LANES_PER_CLAIM}, brokers ${env.KAFKA_BROKERS.join(',')})`,
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`outbox relay: ${signal}, finishing the current batch`);
+  await relay.stop();
+  await pool.end();
+  await tracing.shutdown().catch(() => {});
+  logger.info('outbox relay: stopped');
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('outbox relay: shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  });
+}
