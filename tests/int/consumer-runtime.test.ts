@@ -222,4 +222,13 @@ describe('consumer runtime', () => {
     expect(await db.consumerAttempt.count({ where: { eventId: e.id } })).toBe(0);
     expect(await deadLetterFor({ eventId: e.id })).toBeNull();
   });
+
+  it('leaves a broken message of a known type it does not handle to the consumers that do', async () => {
+    const e = envelope({ type: 'shipping.ShipmentDelivered', version: 7 }, {});
+    const marker = envelope();
+    await send(JSON.stringify(e), 'not-mine');
+    await send(JSON.stringify(marker), 'not-mine');
+    await waitFor('the marker after it', async () => (await notificationsFor(marker.id)) === 1);
+    expect(await deadLetterFor({ eventId: e.id })).toBeNull();
+  });
 });

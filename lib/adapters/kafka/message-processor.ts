@@ -264,6 +264,10 @@ export function createMessageProcessor(definition: ConsumerDefinition, deps: Pro
     deps.log?.(`${consumer}: dead-lettered ${message.topic}/${message.partition}@${message.offset} (${error.code}: ${error.message.slice(0, 120)})`);
   }
 
+  function isOthersBusiness(type: string | undefined): boolean {
+    return type !== undefined && deps.registry.has(type) && !handles.has(type);
+  }
+
   /** Processes one partition's messages in order. Returns false if interrupted by a stop. */
   async function process(messages: readonly IncomingMessage[], hooks: ProcessHooks): Promise<boolean> {
     let i = 0;
@@ -271,6 +275,12 @@ export function createMessageProcessor(definition: ConsumerDefinition, deps: Pro
     while (i < decoded.length) {
       if (hooks.isRunning && !hooks.isRunning()) return false;
       const current = decoded[i]!;
+      if (!current.result.ok && isOthersBusiness(current.result.partial.type)) {
+        // A known type this consumer does not handle: its data or version is not this consumer's concern.
+        hooks.onDone(current.message);
+        i++;
+        continue;
+      }
       if (!current.result.ok) {
         const error = classifyError(current.result.error);
         await deadLetter(current, error, [historyEntry(1, 0, error)]);
