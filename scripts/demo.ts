@@ -75,8 +75,10 @@ async function main() {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   if (!existsSync(path.join(root, 'lib/adapters/prisma/generated/client.ts'))) step('generating the Prisma client', tsx, ['scripts/prisma-generate.ts']);
   if (!process.env.KAFKA_BROKERS) {
+    // Stop it on exit only if this run started it.
+    const alreadyRunning = spawnSync('bash', ['infra/kafka/kafka.sh', 'status'], { cwd: root, stdio: 'ignore' }).status === 0;
     step('starting the local Kafka broker', 'bash', ['infra/kafka/kafka.sh', 'start']);
-    startedKafka = !process.env.DEMO_KEEP_KAFKA;
+    startedKafka = !alreadyRunning && !process.env.DEMO_KEEP_KAFKA;
   }
   step('applying database migrations', tsx, ['scripts/db-migrate.ts']);
   const created = step('creating the demo admin', tsx, ['scripts/user-create.ts', '--email', adminEmail, '--role', 'admin', '--name', 'Demo admin', '--reset']);

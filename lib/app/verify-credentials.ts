@@ -25,13 +25,13 @@ interface Deps {
  */
 export async function verifyCredentials(
   deps: Deps,
-  input: { email: unknown; password: unknown; clientAddress: string },
+  input: { email: unknown; password: unknown; clientAddress: string | null },
 ): Promise<SignInResult> {
   const parsed = credentialsSchema.safeParse({ email: input.email, password: input.password });
   if (!parsed.success) return { ok: false, reason: 'invalid' };
   const { email, password } = parsed.data;
   const now = deps.now();
-  const keys = [`email:${email}`, `addr:${input.clientAddress.slice(0, 100)}`];
+  const keys = [`email:${email}`, ...(input.clientAddress ? [`addr:${input.clientAddress.slice(0, 100)}`] : [])];
 
   const records = await deps.db.signInThrottle.findMany({ where: { key: { in: keys } } });
   for (const record of records) {

@@ -31,7 +31,7 @@ export function buildAuthOptions(): NextAuthOptions {
             {
               email: credentials?.email,
               password: credentials?.password,
-              clientAddress: clientAddressFrom(req?.headers ?? {}),
+              clientAddress: clientAddressFrom(req?.headers ?? {}, ctx.env.TRUST_PROXY_HEADERS),
             },
           );
           if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name, role: result.user.role };

@@ -15,7 +15,8 @@ const brokerList = z
     message: 'must be a comma-separated list of host:port',
   });
 
-const intInRange = (min: number, max: number, fallback: number) =>
+/** A whole number from an environment variable, within [min, max], with a default. */
+export const intInRange = (min: number, max: number, fallback: number) =>
   z.coerce
     .number({ message: 'must be a number' })
     .int('must be a whole number')
@@ -52,6 +53,12 @@ export const consoleEnvSchema = baseEnvSchema
     SIGNIN_MAX_FAILURES: intInRange(1, 100, 5),
     SIGNIN_WINDOW_SECONDS: intInRange(10, 86_400, 900),
     SIGNIN_LOCK_SECONDS: intInRange(1, 86_400, 300),
+    // Only behind a reverse proxy that sets X-Forwarded-For: otherwise anyone could
+    // send the header and dodge the per-address throttle.
+    TRUST_PROXY_HEADERS: z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {

@@ -18,6 +18,9 @@ describe('clientAddressFrom', () => {
   it('takes the first forwarded hop', () => {
     expect(clientAddressFrom(new Headers({ 'x-forwarded-for': '10.0.0.1, 10.0.0.2' }))).toBe('10.0.0.1');
   });
+  it('ignores proxy headers unless told to trust them', () => {
+    expect(clientAddressFrom(new Headers({ 'x-forwarded-for': '10.0.0.1' }), false)).toBeNull();
+  });
   it('falls back to x-real-ip then unknown, and bounds the length', () => {
     expect(clientAddressFrom({ 'x-real-ip': '192.0.2.4' })).toBe('192.0.2.4');
     expect(clientAddressFrom({})).toBe('unknown');

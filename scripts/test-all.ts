@@ -1,0 +1,335 @@
+// `npm test`: every test layer, in order, with one summary at the end.
+//
+//   1. prerequisites: the Prisma client (npm run db:generate when it is missing) and Kafka
+//      (started with infra/kafka/kafka.sh unless KAFKA_BROKERS points elsewhere; then it
+//      must answer);
+//   2. unit, then int (vitest, one run per project, JSON reports in
+//      test-results/vitest-unit.json and test-results/vitest-int.json);
+//   3. the production build (`next build`; SKIP_BUILD=1 reuses an existing one);
+//   4. e2e (Playwright against `next start`, JSON report in test-results/e2e.json).
+//
+// Every layer runs even when an earlier one failed, so the summary is complete. Counts
+// come from the JSON reports, never from exit codes alone; a layer that could not run,
+// crashed, or exited non-zero without a failed test in its report counts as one failure.
+// The LAST line printed is exactly `N passed, N failed` (`, N skipped` when any were
+// skipped), which CI reads; the exit code is non-zero when anything failed.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = path.join(root, 'test-results');
+const e2eReport = path.join(resultsDir, 'e2e.json');
+
+const MINUTE = 60_000;
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+interface LayerResult extends Counts {
+  name: string;
+  /** Wall-clock seconds, when the layer ran on its own. */
+  seconds?: number;
+  /** Why it counts a failure without a failed test (could not run, crashed, ...). */
+  problems: string[];
+  note?: string;
+}
+
+const layers: LayerResult[] = [];
+const steps: Array<{ name: string; ok: boolean; seconds: number; note?: string }> = [];
+
+function banner(text: string): void {
+  console.log(`\n━━━ ${text} ${'━'.repeat(Math.max(3, 70 - text.length))}`);
+}
+
+function run(
+  command: string,
+  args: string[],
+  options: { timeoutMs: number; env?: NodeJS.ProcessEnv } = { timeoutMs: 10 * MINUTE },
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; seconds: number; timedOut: boolean; error?: string }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: options.env ?? process.env,
+      detached: true, // own process group: a timeout stops the whole tree
+    });
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.error(`\ntest-all: ${command} ${args.join(' ')} exceeded ${options.timeoutMs / MINUTE} min; stopping it`);
+      kill('SIGTERM');
+      setTimeout(() => kill('SIGKILL'), 15_000).unref();
+    }, options.timeoutMs);
+    const stopOnSignal = () => kill('SIGTERM');
+    process.once('SIGINT', stopOnSignal);
+    process.once('SIGTERM', stopOnSignal);
+    const finish = (code: number | null, signal: NodeJS.Signals | null, error?: string) => {
+      clearTimeout(timer);
+      process.off('SIGINT', stopOnSignal);
+      process.off('SIGTERM', stopOnSignal);
+      resolve({ code, signal, seconds: (Date.now() - started) / 1000, timedOut, error });
+    };
+    child.once('error', (e) => finish(null, null, e.message));
+    child.once('exit', (code, signal) => finish(code, signal));
+  });
+}
+
+function describeExit(r: { code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; error?: string }): string {
+  if (r.error) return `could not start: ${r.error}`;
+  if (r.timedOut) return 'timed out';
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit code ${r.code}`;
+}
+
+async function readJson<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+// ── 1. prerequisites ─────────────────────────────────────────────────────────────────
+
+async function ensurePrismaClient(): Promise<boolean> {
+  const generated = path.join(root, 'lib', 'adapters', 'prisma', 'generated');
+  if (existsSync(path.join(generated, 'client.ts'))) {
+    steps.push({ name: 'prisma client', ok: true, seconds: 0, note: 'present' });
+    return true;
+  }
+  banner('prisma generate (client missing)');
+  const r = await run('npm', ['run', '--silent', 'db:generate'], { timeoutMs: 5 * MINUTE });
+  const ok = r.code === 0;
+  steps.push({ name: 'prisma client', ok, seconds: r.seconds, note: ok ? 'generated' : `db:generate failed (${describeExit(r)})` });
+  return ok;
+}
+
+function tcpAnswers(hostPort: string, timeoutMs = 3_000): Promise<boolean> {
+  const at = hostPort.lastIndexOf(':');
+  const host = hostPort.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(hostPort.slice(at + 1));
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function ensureKafka(): Promise<boolean> {
+  const configured = process.env.KAFKA_BROKERS?.trim();
+  const started = Date.now();
+  if (!configured) {
+    banner('kafka (bash infra/kafka/kafka.sh start)');
+    const r = await run('bash', ['infra/kafka/kafka.sh', 'start'], { timeoutMs: 6 * MINUTE });
+    const ok = r.code === 0;
+    steps.push({ name: 'kafka', ok, seconds: r.seconds, note: ok ? '127.0.0.1:9092 (local broker)' : `kafka.sh start failed (${describeExit(r)})` });
+    return ok;
+  }
+  banner(`kafka (KAFKA_BROKERS=${configured})`);
+  const waiter = path.join(root, 'infra', 'kafka', 'wait-for-kafka.cjs');
+  let ok: boolean;
+  if (existsSync(waiter)) {
+    const r = await run(process.execPath, [waiter, '--brokers', configured, '--timeout', '30'], { timeoutMs: 2 * MINUTE });
+    ok = r.code === 0;
+  } else {
+    const answers = await Promise.all(configured.split(',').map((b) => tcpAnswers(b.trim())));
+    ok = answers.every(Boolean);
+  }
+  steps.push({
+    name: 'kafka',
+    ok,
+    seconds: (Date.now() - started) / 1000,
+    note: ok ? configured : `no answer from ${configured}`,
+  });
+  return ok;
+}
+
+// ── 2. unit + int (vitest) ───────────────────────────────────────────────────────────
+
+interface VitestReport {
+  success?: boolean;
+  numFailedTestSuites?: number;
+  testResults?: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    startTime?: number;
+    endTime?: number;
+    assertionResults?: Array<{ status: string; fullName?: string; title?: string }>;
+  }>;
+}
+
+async function runVitestProject(project: 'unit' | 'int', prismaOk: boolean): Promise<void> {
+  const layer: LayerResult = { name: project, passed: 0, failed: 0, skipped: 0, problems: [] };
+  layers.push(layer);
+  banner(`vitest: ${project}`);
+  const report = path.join(resultsDir, `vitest-${project}.json`);
+  await rm(report, { force: true });
+  const r = await run(
+    'npx',
+    ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${path.relative(root, report)}`],
+    { timeoutMs: 15 * MINUTE },
+  );
+  layer.seconds = r.seconds;
+  const json = await readJson<VitestReport>(report);
+  if (!json) {
+    layer.problems.push(`vitest wrote no report (${describeExit(r)})`);
+    return;
+  }
+  const files = json.testResults ?? [];
+  for (const file of files) {
+    const assertions = file.assertionResults ?? [];
+    for (const a of assertions) {
+      if (a.status === 'passed') layer.passed += 1;
+      else if (a.status === 'failed') layer.failed += 1;
+      else layer.skipped += 1; // skipped, pending, todo, disabled
+    }
+    // A file that failed without a failed test: it did not load, or a hook crashed.
+    if (file.status === 'failed' && !assertions.some((a) => a.status === 'failed')) {
+      layer.problems.push(`${path.relative(root, file.name)}: ${(file.message ?? 'failed outside any test').split('\n')[0]?.slice(0, 200)}`);
+    }
+  }
+  if (files.length === 0 && layer.problems.length === 0) layer.problems.push(`no test file ran (${describeExit(r)})`);
+  if (r.code !== 0 && layer.failed === 0 && layer.problems.length === 0) {
+    // e.g. unhandled errors between tests: vitest fails the run without failing a test.
+    layer.problems.push(`vitest ${describeExit(r)} with no failed test in its report`);
+  }
+  layer.note = `${files.length} file(s)${prismaOk ? '' : '; Prisma client missing'}`;
+}
+
+async function runVitest(kafkaOk: boolean, prismaOk: boolean): Promise<void> {
+  // One run per project: separate reports and timings, and a crash in one project
+  // cannot hide the other's results.
+  await runVitestProject('unit', prismaOk);
+  if (kafkaOk) {
+    await runVitestProject('int', prismaOk);
+  } else {
+    layers.push({ name: 'int', passed: 0, failed: 0, skipped: 0, problems: ['not run: Kafka did not answer (see the kafka step above)'] });
+  }
+}
+
+// ── 3. build ─────────────────────────────────────────────────────────────────────────
+
+async function build(): Promise<boolean> {
+  const buildId = path.join(root, '.next', 'BUILD_ID');
+  if (process.env.SKIP_BUILD === '1' && existsSync(buildId)) {
+    steps.push({ name: 'next build', ok: true, seconds: 0, note: 'skipped (SKIP_BUILD=1, .next/BUILD_ID exists)' });
+    return true;
+  }
+  banner('next build');
+  const r = await run('npx', ['next', 'build'], { timeoutMs: 10 * MINUTE, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  const ok = r.code === 0 && existsSync(buildId);
+  steps.push({ name: 'next build', ok, seconds: r.seconds, note: ok ? undefined : `failed (${describeExit(r)})` });
+  return ok;
+}
+
+// ── 4. e2e (Playwright) ──────────────────────────────────────────────────────────────
+
+interface PlaywrightReport {
+  stats?: { expected: number; unexpected: number; flaky: number; skipped: number };
+  errors?: Array<{ message?: string }>;
+}
+
+async function runE2e(buildOk: boolean): Promise<void> {
+  const layer: LayerResult = { name: 'e2e', passed: 0, failed: 0, skipped: 0, problems: [] };
+  layers.push(layer);
+  if (!buildOk) {
+    layer.problems.push('not run: no production build (next build failed)');
+    return;
+  }
+  banner('e2e: playwright test');
+  await rm(e2eReport, { force: true });
+  const r = await run('npx', ['playwright', 'test'], { timeoutMs: 10 * MINUTE });
+  layer.seconds = r.seconds;
+  const report = await readJson<PlaywrightReport>(e2eReport);
+  if (!report?.stats) {
+    layer.problems.push(`playwright wrote no report (${describeExit(r)})`);
+    return;
+  }
+  layer.passed = report.stats.expected + report.stats.flaky;
+  layer.failed = report.stats.unexpected;
+  layer.skipped = report.stats.skipped;
+  if (report.stats.flaky > 0) layer.note = `${report.stats.flaky} flaky (passed on retry)`;
+  // Errors outside tests: global setup/teardown, a spec file that does not load, ...
+  for (const e of report.errors ?? []) {
+    layer.problems.push((e.message ?? 'error outside any test').replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0]!.slice(0, 200));
+  }
+  if (r.code !== 0 && layer.failed === 0 && layer.problems.length === 0) {
+    layer.problems.push(`playwright ${describeExit(r)} with no failed test in its report`);
+  }
+}
+
+// ── summary ──────────────────────────────────────────────────────────────────────────
+
+function fmt(c: Counts): string {
+  return `${c.passed} passed, ${c.failed} failed${c.skipped > 0 ? `, ${c.skipped} skipped` : ''}`;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  await mkdir(resultsDir, { recursive: true });
+
+  const prismaOk = await ensurePrismaClient();
+  const kafkaOk = await ensureKafka();
+  await runVitest(kafkaOk, prismaOk);
+  const buildOk = await build();
+  await runE2e(buildOk);
+
+  banner('summary');
+  for (const s of steps) {
+    console.log(`  ${s.ok ? '✓' : '✗'} ${s.name.padEnd(22)} ${s.seconds.toFixed(1).padStart(6)}s${s.note ? `  ${s.note}` : ''}`);
+  }
+  console.log('');
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+  // (A Kafka that does not answer shows as the int layer's problem, counted there.)
+  const prerequisiteFailures = steps.filter((s) => !s.ok && s.name === 'prisma client');
+  for (const layer of layers) {
+    // A layer that could not run or crashed counts as (at least) one failure.
+    const counts = { passed: layer.passed, failed: layer.failed + layer.problems.length, skipped: layer.skipped };
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+    total.skipped += counts.skipped;
+    const time = layer.seconds !== undefined ? `  ${layer.seconds.toFixed(1)}s` : '';
+    console.log(`  ${counts.failed === 0 ? '✓' : '✗'} ${layer.name.padEnd(8)} ${fmt(counts)}${time}${layer.note ? `  (${layer.note})` : ''}`);
+    for (const p of layer.problems) console.log(`      ✗ ${p}`);
+  }
+  // A prerequisite that failed is a failure even when no layer noticed it.
+  for (const s of prerequisiteFailures) {
+    total.failed += 1;
+    console.log(`  ✗ ${s.name}: ${s.note ?? 'failed'}`);
+  }
+  const buildStep = steps.find((s) => s.name === 'next build');
+  if (buildStep && !buildStep.ok) console.log('  ✗ next build failed: e2e could not run');
+  console.log(`\n  total ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(fmt(total));
+  return total.failed > 0 || total.passed === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
