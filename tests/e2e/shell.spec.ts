@@ -4,7 +4,7 @@ import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
 
 const SECTIONS = [
-  { label: 'Overview', path: '/', heading: 'Overview', empty: /Lag in messages and seconds for every consumer group/ },
+  { label: 'Overview', path: '/', heading: 'Overview', empty: /Nothing has been written to the outbox of this database/ },
   { label: 'Consumers', path: '/consumers', heading: 'Consumers', empty: /Consumer groups with lag .* appear here/ },
   { label: 'DLQ', path: '/dlq', heading: 'Dead-letter queue', empty: /Messages a consumer could not process land here/ },
   { label: 'Traces', path: '/traces', heading: 'Traces', empty: /Search by trace ID, event ID or order ID/ },

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "outbox_events_published_at_idx" ON "outbox_events"("published_at");
