@@ -68,16 +68,21 @@ function allowOnly(values: Values, allowed: string[], command: string): void {
   if (extra.length) throw new UsageError(`${command} does not take ${extra.map((k) => `--${k}`).join(', ')}`);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function onePositional(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one <orderId>`);
-  return positionals[0]!;
+  const orderId = positionals[0]!;
+  if (!UUID.test(orderId)) throw new UsageError(`<orderId> must be a UUID, got ${JSON.stringify(orderId.slice(0, 80))}`);
+  return orderId;
 }
 
 /** Turns argv into a job; throws UsageError for anything malformed. */
 function parseCli(argv: string[]): Job | 'help' {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [command, ...rest] = positionals;
-  if (values.help || !command || command === 'help') return 'help';
+  if (values.help || command === 'help') return 'help';
+  if (!command) throw new UsageError('name a command');
   const key = values['idempotency-key'];
   const v = values as Values;
   switch (command) {
