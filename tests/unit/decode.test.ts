@@ -88,6 +88,14 @@ describe('decodeMessage', () => {
     expect(result.ok && result.traceAssigned).toBe(false);
   });
 
+  it('prefers the header traceparent as parent when it continues the envelope trace', () => {
+    const header = `00-${'a'.repeat(32)}-${'9'.repeat(16)}-01`;
+    expect(decode(bytes(envelope()), { traceparent: header }).ok && (decode(bytes(envelope()), { traceparent: header }) as { envelope: { traceparent: string } }).envelope.traceparent).toBe(header);
+    const foreign = `00-${'c'.repeat(32)}-${'9'.repeat(16)}-01`;
+    const kept = decode(bytes(envelope()), { traceparent: foreign });
+    expect(kept.ok && kept.envelope.traceparent).toBe(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
+  });
+
   it('assigns a new trace when there is none anywhere, and says so', () => {
     const result = decode(bytes(envelope({ trace_id: undefined, traceparent: undefined })), { traceparent: 'garbage' });
     expect(result.ok && result.envelope.trace_id).toBe('f'.repeat(32));

@@ -2,20 +2,21 @@
 // registered (so spans get real ids and the W3C context flows through async
 // code and Kafka headers); spans are exported only when an OTLP endpoint is set.
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
-import { NodeTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { NodeTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { TraceContext } from '../../domain/events/trace-context';
 
 let provider: NodeTracerProvider | undefined;
 
-export function startTracing(options: { serviceName: string; otlpEndpoint?: string }): { shutdown(): Promise<void> } {
+export function startTracing(options: { serviceName: string; otlpEndpoint?: string; spanProcessors?: SpanProcessor[] }): { shutdown(): Promise<void> } {
   if (!provider) {
     provider = new NodeTracerProvider({
       resource: resourceFromAttributes({ 'service.name': options.serviceName }),
-      spanProcessors: options.otlpEndpoint
-        ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))]
-        : [],
+      spanProcessors: [
+        ...(options.otlpEndpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))] : []),
+        ...(options.spanProcessors ?? []),
+      ],
     });
     provider.register();
   }

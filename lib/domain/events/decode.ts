@@ -85,11 +85,14 @@ export function decodeMessage(registry: EventRegistry, raw: RawMessage, options:
     data = v < latest ? definition.upcast!(parsed.data) : parsed.data;
   }
 
-  // Trace context: the envelope's, else the Kafka headers', else a new one.
+  // Trace context: the Kafka header's when it continues the envelope's trace (its span is
+  // the publish, the best parent for handling), else the envelope's, else the header's,
+  // else a new one.
   const fromEnvelope = parseTraceparent(envelope.traceparent);
   const fromHeaders = parseTraceparent(raw.headers.traceparent);
   const traceAssigned = !envelope.trace_id && !fromEnvelope && !fromHeaders;
-  const trace = fromEnvelope ?? fromHeaders ?? options.newTrace();
+  const sameTrace = fromHeaders && fromHeaders.traceId === (envelope.trace_id ?? fromEnvelope?.traceId ?? fromHeaders.traceId);
+  const trace = (sameTrace ? fromHeaders : null) ?? fromEnvelope ?? fromHeaders ?? options.newTrace();
   const traceId = envelope.trace_id ?? trace.traceId;
 
   return {
