@@ -48,7 +48,10 @@ export const baseEnvSchema = z.object({
 
 export const consoleEnvSchema = baseEnvSchema
   .extend({
-    NEXTAUTH_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+    NEXTAUTH_SECRET: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+    ),
     NEXTAUTH_URL: z.string().url('must be the public URL of the console').default('http://localhost:3000'),
     SIGNIN_MAX_FAILURES: intInRange(1, 100, 5),
     SIGNIN_WINDOW_SECONDS: intInRange(10, 86_400, 900),
