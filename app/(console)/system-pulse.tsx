@@ -60,7 +60,7 @@ export function SystemPulsePanel() {
 
   return (
     <>
-      <div className="grid-cards">
+      <div className="grid-cards" style={{ gridTemplateColumns: 'minmax(260px, 1fr) minmax(320px, 2fr)' }}>
         <section className="panel" aria-labelledby="outbox-h">
           <h2 id="outbox-h">Outbox</h2>
           <p>
