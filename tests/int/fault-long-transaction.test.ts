@@ -14,6 +14,7 @@ import { assertInvariants } from '../support/invariants';
 import { demoProjectionChecks } from '../support/demo-projection-checks';
 import { orderHistory, pipelineConsumers } from '../support/pipeline';
 import { waitFor } from '../support/wait-for';
+import { sqlCounter } from '../support/sql-count';
 
 const registry = createOrderEventRegistry();
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -37,11 +38,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** The single value a `SELECT count(*) …` returns. */
-const count = async (sql: string, ...params: unknown[]) => {
-  const row = (await pool.query(sql, params)).rows[0] as Record<string, unknown>;
-  return Number(Object.values(row)[0]);
-};
+const count = (sql: string, ...params: unknown[]) => sqlCounter(pool)(sql, ...params);
 
 describe('faults: a long transaction', () => {
   it('a long transaction holding an early outbox row: later rows flow, the early one is applied after commit', async () => {

@@ -17,6 +17,7 @@ import { assertInvariants } from '../support/invariants';
 import { demoProjectionChecks } from '../support/demo-projection-checks';
 import { orderHistory, pipelineConsumers } from '../support/pipeline';
 import { waitFor } from '../support/wait-for';
+import { sqlCounter } from '../support/sql-count';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const registry = createOrderEventRegistry();
@@ -74,11 +75,7 @@ async function openTransactions(): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-/** The single value a `SELECT count(*) …` returns. */
-const count = async (sql: string, ...params: unknown[]) => {
-  const row = (await pool.query(sql, params)).rows[0] as Record<string, unknown>;
-  return Number(Object.values(row)[0]);
-};
+const count = (sql: string, ...params: unknown[]) => sqlCounter(pool)(sql, ...params);
 
 describe('faults: processes killed mid-work', () => {
   it('relay and consumers SIGKILLed mid-batch (inside and after transactions) still apply every event exactly once', async () => {
