@@ -69,4 +69,29 @@ test.describe('overview', () => {
     const body = (await res.json()) as { outbox: { unpublished: number; publishedInWindow: number } };
     expect(body.outbox).toMatchObject({ unpublished: 2, publishedInWindow: 10 });
   });
+
+  test('an operator changes a fault knob from the Overview; a viewer sees it read-only', async ({ page, users, browser }) => {
+    await signIn(page, users.operator);
+    await page.getByText('Demo fault knobs').click();
+    await page.getByLabel('Orders per second').fill('4');
+    await page.getByLabel('Stopped consumer').selectOption('notifications');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+    const knobs = ((await (await page.request.get('/api/demo/knobs')).json()) as { knobs: Record<string, unknown> }).knobs;
+    expect(knobs).toMatchObject({ ratePerSecond: 4, stoppedConsumer: 'notifications' });
+    // Each share is valid alone; together they exceed 1, which only the server knows.
+    await page.getByLabel('Share of transient handler failures').fill('0.8');
+    await page.getByLabel('Share of permanent handler failures').fill('0.5');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'must be at most 1' })).toBeVisible();
+
+    const viewerContext = await browser.newContext();
+    const viewer = await viewerContext.newPage();
+    await viewer.setExtraHTTPHeaders({ 'x-forwarded-for': '127.10.99.1' });
+    await signIn(viewer, users.viewer);
+    await viewer.getByText('Demo fault knobs').click();
+    await expect(viewer.getByRole('button', { name: 'Apply' })).toBeDisabled();
+    await expect(viewer.getByText('Changing knobs needs the operator role.')).toBeVisible();
+    await viewerContext.close();
+  });
 });
