@@ -1,8 +1,9 @@
 // Configuration of the demo orders API (workers/orders-api) and the orders CLI.
 import { z } from 'zod';
-import { baseEnvSchema } from './schemas';
+import { baseEnvSchema, intInRange } from './schemas';
 
 export const ordersApiEnvSchema = baseEnvSchema.extend({
+  // intInRange's shape, with a message that explains 0.
   ORDERS_API_PORT: z.coerce
     .number({ message: 'must be a number' })
     .int('must be a whole number')
@@ -14,7 +15,7 @@ export const ordersApiEnvSchema = baseEnvSchema.extend({
     .string()
     .regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a host name or IP address, e.g. 127.0.0.1')
     .default('127.0.0.1'),
-  ORDERS_API_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  ORDERS_API_SHUTDOWN_TIMEOUT_MS: intInRange(0, 60_000, 10_000),
 });
 export type OrdersApiEnv = z.infer<typeof ordersApiEnvSchema>;
 

@@ -1,16 +1,7 @@
 // Configuration of the outbox relay (workers/outbox-relay), parsed once at its start.
 import { z } from 'zod';
-import { baseEnvSchema } from './schemas';
+import { baseEnvSchema, intInRange } from './schemas';
 import { LANE_COUNT } from '../domain/lanes';
-
-// Same shape as the helper in schemas.ts (which does not export it).
-const intInRange = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
 
 export const relayEnvSchema = baseEnvSchema.extend({
   /** Rows claimed and published per Kafka request. */
@@ -19,7 +10,10 @@ export const relayEnvSchema = baseEnvSchema.extend({
   RELAY_POLL_MS: intInRange(10, 60_000, 500),
   /** Ceiling of the exponential backoff while Kafka (or PostgreSQL) is failing. */
   RELAY_MAX_BACKOFF_MS: intInRange(100, 600_000, 10_000),
-  /** Lanes one claim tries to lock; lower it to spread work over more relays. */
-  RELAY_LANES_PER_CLAIM: intInRange(1, LANE_COUNT, LANE_COUNT),
+  /**
+   * Lanes one claim tries to lock. Half of them by default, so the next batch can be
+   * claimed from the other half while one commits; lower it to spread work over more relays.
+   */
+  RELAY_LANES_PER_CLAIM: intInRange(1, LANE_COUNT, LANE_COUNT / 2),
 });
 export type RelayEnv = z.infer<typeof relayEnvSchema>;

@@ -191,6 +191,29 @@ describe('outbox relay', () => {
     for (const subject of subjects) expect(actual.get(subject), subject).toEqual(expected.get(subject));
   });
 
+  it('with two running relays (each committing one batch while claiming the next) publishes every event once, every subject in log order', async () => {
+    const t = await topic(6);
+    const subjects = Array.from({ length: 60 }, (_, i) => `running-${i}`);
+    // Small batches and few lanes per claim: many batches, lanes handed back and forth.
+    const a = relay({ batchSize: 40, lanesPerClaim: 8 });
+    const b = relay({ batchSize: 40, lanesPerClaim: 8 });
+    a.start();
+    b.start();
+    for (let i = 0; i < 30; i++) await write(t, Array.from({ length: 100 }, (_, j) => subjects[(i * 100 + j) % 60]!), `run-${i}`);
+    await waitFor('both relays to drain the outbox', async () => (await unpublished()) === 0, 60_000, 20);
+    await Promise.all([a.stop(), b.stop()]);
+
+    const stored = await rows();
+    expect(stored.every((r) => r.publish_attempts === 1)).toBe(true);
+    const read = await readAll(t, { expected: 3_000 });
+    expect(read).toHaveLength(3_000); // nothing sent twice on a clean run
+    const expected = new Map<string, string[]>();
+    for (const row of stored) expected.set(row.subject, [...(expected.get(row.subject) ?? []), row.event_id]);
+    const actual = new Map<string, string[]>();
+    for (const m of read) actual.set(m.key!, [...(actual.get(m.key!) ?? []), m.headers['ce-id']!]);
+    for (const subject of subjects) expect(actual.get(subject), subject).toEqual(expected.get(subject));
+  });
+
   it('does not skip a row whose transaction commits after later rows were published', async () => {
     const t = await topic(3);
     const r = relay({ pollMs: 60_000 }); // only NOTIFY can wake it in time
@@ -307,6 +330,21 @@ describe('relay store: claiming', () => {
     const free = await claim();
     expect(free.lanes.sort()).toEqual([laneOf(first), laneOf(second)].sort());
     expect(free.rows).toHaveLength(6);
+  });
+
+  it('leaves out the lanes it is told to skip, and says when it may have left rows behind', async () => {
+    for (let i = 0; i < 3; i++) await write('unused-topic', [first, second]);
+    const claimWith = (options: { batchSize: number; skipLanes?: number[] }) =>
+      withClaimedBatch(pool, { lanesPerClaim: 64, startLane: 0, ...options }, async (batch) => ({ lanes: batch.lanes, rows: batch.rows, leftBehind: batch.leftBehind }));
+
+    const skipped = await claimWith({ batchSize: 100, skipLanes: [laneOf(first)] });
+    expect(skipped.lanes).toEqual([laneOf(second)]);
+    expect(skipped.rows.map((r) => r.subject)).toEqual([second, second, second]);
+
+    expect((await claimWith({ batchSize: 100 })).leftBehind).toBe(false); // all six: nothing left
+    const share = await claimWith({ batchSize: 4 }); // two per lane: each lane's share is full
+    expect(share.rows).toHaveLength(4);
+    expect(share.leftBehind).toBe(true);
   });
 
   it('stops a lane before a row another transaction has locked, so the lane stays in order', async () => {

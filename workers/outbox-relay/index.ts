@@ -17,10 +17,19 @@ const logger = {
   error: (line: string) => console.error(line),
 };
 
-// One connection for claims, one held by LISTEN, one spare for a reconnect.
-const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 3, application_name: 'signalbox-outbox-relay' });
+// One connection claiming and publishing a batch, one marking and committing the batch
+// before it, one held by LISTEN, one spare for a reconnect.
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, application_name: 'signalbox-outbox-relay' });
 pool.on('error', (error) => logger.warn(`outbox relay: idle database connection failed: ${error.message}`));
-const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, logLevel: env.LOG_LEVEL });
+// One kafkajs connect retry (under a second against a dead broker, instead of the
+// default ~20 s with every retry logged by kafkajs): the relay's own backoff takes over
+// from there, with one log line when failing starts and one when it stops.
+const kafka = createKafka({
+  brokers: env.KAFKA_BROKERS,
+  clientId: env.KAFKA_CLIENT_ID,
+  logLevel: env.LOG_LEVEL,
+  retry: { initialRetryTime: 300, retries: 1, maxRetryTime: 1_000 },
+});
 
 const relay = createRelay({
   pool,

@@ -1,12 +1,20 @@
 // kafkajs client construction and topic administration. Topics are created by
 // our own admin code with explicit partition counts; broker auto-creation is off.
-import { Kafka, logLevel as KafkaLogLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type ITopicConfig, type RetryOptions } from 'kafkajs';
 
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * kafkajs's client-wide retries (connecting, metadata; producers and consumers start
+   * from it). Defaults to DEFAULT_KAFKA_RETRY: about 20 s against a dead broker. A
+   * process with its own backoff (the outbox relay) passes fewer.
+   */
+  retry?: RetryOptions;
 }
+
+export const DEFAULT_KAFKA_RETRY: RetryOptions = { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 };
 
 const levels = { debug: KafkaLogLevel.DEBUG, info: KafkaLogLevel.INFO, warn: KafkaLogLevel.WARN, error: KafkaLogLevel.ERROR, silent: KafkaLogLevel.NOTHING };
 
@@ -17,7 +25,7 @@ export function createKafka(options: KafkaOptions): Kafka {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: levels[level],
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    retry: options.retry ?? DEFAULT_KAFKA_RETRY,
     connectionTimeout: 3_000,
   });
 }

@@ -20,6 +20,8 @@ export interface OutboxListenerOptions {
 }
 
 export interface OutboxListener {
+  /** Whether LISTEN is in place now (notifications can arrive). */
+  listening(): boolean;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export function listenForOutbox(options: OutboxListenerOptions): OutboxListener 
   let closed = false;
   let current: pg.PoolClient | undefined;
   let lost = false;
+  let active = false;
   let timer: NodeJS.Timeout | undefined;
   const released = new WeakSet<pg.PoolClient>();
 
@@ -45,6 +48,7 @@ export function listenForOutbox(options: OutboxListenerOptions): OutboxListener 
       if (client !== current) return;
     }
     current = undefined;
+    active = false;
     if (closed || timer) return;
     if (!lost) options.logger.warn(`outbox relay: LISTEN ${channel} lost (${errorMessageOf(error)}); polling until it is back`);
     lost = true;
@@ -67,11 +71,12 @@ export function listenForOutbox(options: OutboxListenerOptions): OutboxListener 
         current = undefined;
         return release(c);
       }
+      active = current === c;
       if (lost) {
         lost = false;
         options.logger.info(`outbox relay: LISTEN ${channel} is back`);
-        options.onNotify(); // whatever was committed meanwhile
       }
+      options.onNotify(); // whatever was committed before LISTEN was in place
     } catch (error) {
       dropped(client, error);
     }
@@ -80,8 +85,10 @@ export function listenForOutbox(options: OutboxListenerOptions): OutboxListener 
   void connect();
 
   return {
+    listening: () => active,
     async close() {
       closed = true;
+      active = false;
       if (timer) clearTimeout(timer);
       if (current) release(current);
       current = undefined;

@@ -1,7 +1,8 @@
 // The outbox relay: claims unpublished rows a batch at a time (lanes keep each
 // subject in order even with several relays), publishes them, records where they
-// landed. Wakes on NOTIFY, polls as a fallback, drains without pause while there is
-// work, and backs off exponentially while publishing fails.
+// landed. A batch's mark + commit overlaps the next batch's claim and publish. Wakes
+// on NOTIFY, polls as a fallback, drains without pause while there is work, and backs
+// off exponentially while publishing fails.
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { LANE_COUNT } from '../../domain/lanes';
@@ -9,7 +10,8 @@ import { AppError, errorMessageOf } from '../../errors';
 import { listenForOutbox, type OutboxListener } from './outbox-listener';
 import { afterFailure, afterSuccess, describeChange, HEALTHY, retryDelay, type HealthChange } from './relay-health';
 import { createRelayPublisher } from './relay-publisher';
-import { withClaimedBatch } from './relay-store';
+import type { Placement } from './relay-messages';
+import { claimBatch } from './relay-store';
 
 export interface RelayLogger {
   info(message: string): void;
@@ -46,7 +48,7 @@ export function createRelay(options: RelayOptions): Relay {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 500;
   const backoff = { baseMs: Math.min(250, pollMs), maxMs: options.maxBackoffMs ?? 10_000 };
-  const lanesPerClaim = options.lanesPerClaim ?? LANE_COUNT;
+  const lanesPerClaim = options.lanesPerClaim ?? LANE_COUNT / 2;
   const logger = options.logger ?? console;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
@@ -59,32 +61,97 @@ export function createRelay(options: RelayOptions): Relay {
   let listener: OutboxListener | undefined;
   let health = HEALTHY;
 
-  async function drainBatch(): Promise<number> {
+  // The last published batch's mark + COMMIT, still running on its own connection
+  // while the next batch is claimed and published. The next claim leaves its lanes
+  // alone (they stay locked until it commits, so each subject stays in order) instead
+  // of waiting for its commit (an fsync with synchronous_commit on).
+  let committing: Committing | undefined;
+
+  async function settleCommit(): Promise<void> {
+    const pending = committing;
+    committing = undefined;
+    await pending?.done;
+  }
+
+  /**
+   * Claims and publishes one batch and leaves its mark + commit running (committing).
+   * `again`: look for work at once instead of waiting for a NOTIFY, because rows may
+   * have been left behind: the claim said so, or it skipped the lanes of the batch
+   * still committing while that batch had left rows behind or NOTIFYs had come since
+   * its claim. Rows committed later wake the loop with their own NOTIFY.
+   */
+  async function step(): Promise<{ published: number; again: boolean }> {
+    if (committing?.settled) await settleCommit();
+    const previous = committing;
+    const notifications = waiter.notifications();
     const startLane = Math.floor(random() * LANE_COUNT);
-    const outcome = await withClaimedBatch(options.pool, { batchSize, lanesPerClaim, startLane }, async (batch) => {
-      if (batch.rows.length === 0) return { published: 0 };
-      let placements;
-      try {
-        placements = await publisher.publish(batch.rows);
-      } catch (error) {
-        // Recorded in the same transaction, i.e. while this relay still holds the lanes.
-        await batch.recordFailure(errorMessageOf(error));
-        return { published: 0, failed: batch.rows.length, error };
-      }
-      await batch.markPublished(placements, now());
-      return { published: batch.rows.length };
-    });
-    if ('error' in outcome) {
-      throw new AppError('unavailable', `publishing ${outcome.failed} outbox event(s) failed: ${errorMessageOf(outcome.error)}`, { cause: outcome.error });
+    const batch = await claimBatch(options.pool, { batchSize, lanesPerClaim, startLane, skipLanes: previous?.lanes });
+    const skippedWork = previous !== undefined && (previous.leftBehind || waiter.notifications() > previous.notifications);
+    // Without LISTEN (lost, or never started) only looking again finds rows committed meanwhile.
+    const unheard = !listener?.listening();
+    if (batch.rows.length === 0) {
+      await batch.commit(); // nothing was written: no flush to wait for
+      await settleCommit();
+      return { published: 0, again: skippedWork };
     }
-    return outcome.published;
+    let placements: Placement[];
+    try {
+      placements = await publisher.publish(batch.rows);
+    } catch (error) {
+      // Recorded in the same transaction, i.e. while this relay still holds the lanes.
+      await batch
+        .recordFailure(errorMessageOf(error))
+        .then(() => batch.commit())
+        .catch(async (recordError: unknown) => {
+          await batch.rollback();
+          throw recordError;
+        });
+      throw new AppError('unavailable', `publishing ${batch.rows.length} outbox event(s) failed: ${errorMessageOf(error)}`, {
+        cause: error,
+      });
+    }
+    const done = batch
+      .markPublished(placements, now())
+      .then(() => batch.commit())
+      .catch(async (error: unknown) => {
+        // Not marked: the rows go out again (at least once, in order per subject).
+        await batch.rollback();
+        throw error;
+      });
+    const current: Committing = { done, settled: false, lanes: batch.lanes, leftBehind: batch.leftBehind, notifications };
+    done.then(
+      () => (current.settled = true),
+      () => {
+        current.settled = true;
+        waiter.notify(); // wake the loop: the next step reports the failure and the rows go again
+      },
+    );
+    committing = current;
+    // At most one batch commits in the background: the one before this has to be done.
+    await previous?.done;
+    return { published: batch.rows.length, again: batch.leftBehind || skippedWork || unheard };
   }
 
   // One batch at a time per relay, whether from the loop or a direct call.
+  function serially<T>(run: () => Promise<T>): Promise<T> {
+    const result = tail.then(run);
+    tail = result.catch(() => {});
+    return result;
+  }
+
+  // A direct call also waits for its batch's commit.
   function drainOnce(): Promise<number> {
-    const run = tail.then(drainBatch);
-    tail = run.catch(() => {});
-    return run;
+    return serially(async () => {
+      let published: number;
+      try {
+        published = (await step()).published;
+      } catch (error) {
+        await settleCommit().catch(() => {}); // the batch's own failure is the one to report
+        throw error;
+      }
+      await settleCommit();
+      return published;
+    });
   }
 
   function report(change: HealthChange | null): void {
@@ -97,14 +164,17 @@ export function createRelay(options: RelayOptions): Relay {
     while (running) {
       waiter.clearNotified(); // this batch sees everything committed before it starts
       try {
-        const published = await drainOnce();
+        const { again } = await serially(step);
         const next = afterSuccess(health, now());
         health = next.health;
         report(next.change);
-        // Work found: go again at once; the claim that finds nothing ends the burst.
-        if (published > 0) continue;
+        // Rows left behind: go again at once. Otherwise wait for the next NOTIFY (at once
+        // if one came during the batch) or the poll.
+        if (again) continue;
         await waiter.sleep(pollMs, true);
       } catch (error) {
+        // Whatever was still committing ends first (a failure of it is this failure, or the next).
+        await serially(settleCommit).catch(() => {});
         if (!running) break; // failed by stop(); recorded on the rows, nothing to report
         const next = afterFailure(health, errorMessageOf(error), now());
         health = next.health;
@@ -113,6 +183,9 @@ export function createRelay(options: RelayOptions): Relay {
         await waiter.sleep(retryDelay(health, backoff, random), false);
       }
     }
+    await serially(settleCommit).catch((error: unknown) =>
+      logger.warn(`outbox relay: marking the last batch failed (it will be published again): ${errorMessageOf(error)}`),
+    );
   }
 
   return {
@@ -143,19 +216,35 @@ export function createRelay(options: RelayOptions): Relay {
   };
 }
 
+/** A published batch whose mark + COMMIT is running. */
+interface Committing {
+  done: Promise<void>;
+  settled: boolean;
+  /** The lanes it holds until it commits. */
+  lanes: readonly number[];
+  /** Its claim may have left rows behind in those lanes. */
+  leftBehind: boolean;
+  /** NOTIFYs received before its claim. */
+  notifications: number;
+}
+
 /** Sleeps that a NOTIFY may end early (when allowed) and stop() always ends. */
 function createWaiter() {
   let notified = false;
+  let count = 0;
   let acceptNotify = false;
   let wake: (() => void) | undefined;
   return {
     notify: () => {
+      count++;
       notified = true;
       if (acceptNotify) wake?.();
     },
     clearNotified: () => {
       notified = false;
     },
+    /** How many NOTIFYs have arrived so far. */
+    notifications: () => count,
     interrupt: () => wake?.(),
     sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
       if (wakeOnNotify && notified) return Promise.resolve();
