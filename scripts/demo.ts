@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,8 +70,21 @@ function secret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+function portIsFree(p: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(p, host, () => server.close(() => resolve(true)));
+  });
+}
+
 async function main() {
   process.on('SIGINT', () => void shutdown(0));
+  for (const [p, variable] of [[Number(port), 'PORT'], [Number(process.env.ORDERS_API_PORT ?? 3100), 'ORDERS_API_PORT']] as const) {
+    if (!(await portIsFree(p, '127.0.0.1'))) {
+      throw new Error(`port ${p} is already in use (another Signalbox or demo still running?). Stop it, or set ${variable} to a free port.`);
+    }
+  }
   process.on('SIGTERM', () => void shutdown(0));
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   if (!existsSync(path.join(root, 'lib/adapters/prisma/generated/client.ts'))) step('generating the Prisma client', tsx, ['scripts/prisma-generate.ts']);
@@ -94,18 +108,23 @@ async function main() {
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
-  start('console', ['npx', 'next', 'start', '-p', port, '-H', process.env.HOST ?? '127.0.0.1'], env);
+  // Each child is node itself (no npx/tsx wrapper), so SIGTERM reaches the server and
+  // the workers and nothing is left running after Ctrl-C.
+  start('console', [process.execPath, 'node_modules/next/dist/bin/next', 'start', '-p', port, '-H', process.env.HOST ?? '127.0.0.1'], env);
   for (const [name, file] of [
     ['relay', 'workers/outbox-relay/index.ts'],
     ['consumers', 'workers/demo-consumers/index.ts'],
     ['orders-api', 'workers/orders-api/index.ts'],
     ['traffic', 'workers/traffic-generator/index.ts'],
   ] as const) {
-    if (existsSync(path.join(root, file))) start(name, [tsx, file], env);
+    if (existsSync(path.join(root, file))) start(name, [process.execPath, '--import', 'tsx', file], env);
   }
 
   const url = `http://localhost:${port}`;
-  for (let i = 0; i < 120; i++) {
+  const consoleChild = children[0]!.child;
+  for (let i = 0; ; i++) {
+    if (consoleChild.exitCode !== null || consoleChild.signalCode !== null) throw new Error('the console did not start (see its output above)');
+    if (i >= 120) throw new Error(`the console did not answer ${url}/api/health within 60 s`);
     try {
       if ((await fetch(`${url}/api/health`)).ok) break;
     } catch {
