@@ -108,8 +108,10 @@ export function SystemPulsePanel() {
           </thead>
           <tbody>
             {data.consumers.map((c) => {
-              const level: Level = c.deadLettered > 0 ? 'bad' : c.retries > 0 || c.dlqOpen > 0 ? 'warn' : 'ok';
-              const label = c.deadLettered > 0 ? 'failing' : c.retries > 0 ? 'retrying' : c.dlqOpen > 0 ? 'DLQ open' : 'healthy';
+              // Failing: at least 5 % of what it finished in the window went to the DLQ.
+              const failing = c.deadLettered > 0 && c.deadLettered >= 0.05 * (c.applied + c.deadLettered);
+              const level: Level = failing ? 'bad' : c.deadLettered > 0 || c.retries > 0 || c.dlqOpen > 0 ? 'warn' : 'ok';
+              const label = failing ? 'failing' : c.deadLettered > 0 ? 'dead-lettering' : c.retries > 0 ? 'retrying' : c.dlqOpen > 0 ? 'DLQ open' : 'healthy';
               return (
                 <tr key={c.consumer}>
                   <td className="mono">{c.consumer}</td>
