@@ -8,7 +8,7 @@ import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
 import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
-import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { AppError } from '@/lib/errors';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -230,5 +230,22 @@ describe('consumer runtime', () => {
     await send(JSON.stringify(marker), 'not-mine');
     await waitFor('the marker after it', async () => (await notificationsFor(marker.id)) === 1);
     expect(await deadLetterFor({ eventId: e.id })).toBeNull();
+  });
+
+  it('re-delivers a dead letter to just the consumer that failed, through its replay topic, once', async () => {
+    const e = envelope({}, { customerId: 'flaky-3' }); // fails 3 times (all its attempts), then would succeed
+    await send(JSON.stringify(e), e.subject);
+    const letter = await waitFor('the dead letter', () => deadLetterFor({ eventId: e.id }));
+    expect(await notificationsFor(e.id)).toBe(0);
+
+    // Replay: the stored bytes, unchanged, to this consumer's own replay topic.
+    const replay = { topic: replayTopicOf(testConsumer.name), messages: [{ key: letter.key ? Buffer.from(letter.key) : null, value: Buffer.from(letter.payload) }] };
+    await producer.send({ ...replay, acks: -1 });
+    await waitFor('the replayed event to be applied', async () => (await notificationsFor(e.id)) === 1);
+    await producer.send({ ...replay, acks: -1 });
+    await waitFor('the second replay to be recognised as a duplicate', async () =>
+      (await db.consumerAttempt.count({ where: { eventId: e.id, outcome: 'duplicate', topic: replay.topic } })) === 1,
+    );
+    expect(await notificationsFor(e.id)).toBe(1);
   });
 });
