@@ -96,7 +96,8 @@ describe('faults: processes killed mid-work', () => {
     relay = spawnProcess('workers/outbox-relay/index.ts', { RELAY_POLL_MS: '100' });
 
     // Consumers: killed inside an open transaction, right after a commit (before kafkajs
-    // commits the offsets, at most once a second), and inside a transaction again.
+    // commits the offsets, which it does when the fetched batch is done; the consumer
+    // process commits every 20 events), and inside a transaction again.
     let consumers = spawnProcess('tests/support/processes/consumer-process.ts', consumerEnv);
     const effects = () => count(`SELECT count(*) FROM notifications`);
     let killedInsideTransaction = 0;

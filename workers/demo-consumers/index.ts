@@ -13,6 +13,7 @@ import { createFaultInjector, demoConsumers } from '../../lib/demo/consumers';
 import { demoProjections } from '../../lib/demo/projections';
 import { createKnobCache } from '../../lib/demo/knobs';
 import { demoTopics } from '../../lib/demo/topics';
+import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(consumersEnvSchema, 'demo-consumers');
 const tracing = startTracing({ serviceName: 'signalbox-demo-consumers', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
@@ -71,17 +72,14 @@ async function main() {
 
 let stopping = false;
 async function shutdown(signal: string) {
-  if (stopping) return;
   stopping = true;
   console.log(`${signal}: stopping ${running.size} consumers…`);
   knobs.stop();
   await Promise.allSettled([...running.values()].map((c) => c.stop()));
   await tracing.shutdown().catch(() => undefined);
   await db.$disconnect();
-  process.exit(0);
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+onShutdown('demo-consumers', shutdown);
 
 main().catch(async (error: unknown) => {
   console.error(`demo-consumers failed to start: ${error instanceof Error ? error.message : String(error)}`);

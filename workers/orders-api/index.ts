@@ -9,6 +9,7 @@ import { ordersApiEnvSchema } from '../../lib/config/orders-api-env';
 import { createOrderOutboxWriter } from '../../lib/demo/orders/outbox';
 import { createOrdersHttpHandler } from '../../lib/demo/orders/http-handler';
 import { createOrdersServer } from '../../lib/demo/orders/http-server';
+import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(ordersApiEnvSchema, 'orders-api');
 const tracing = startTracing({ serviceName: 'demo-orders-api', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
@@ -23,10 +24,7 @@ server.listen(env.ORDERS_API_PORT, env.ORDERS_API_HOST, () => {
   console.log(`orders-api listening on http://${where}`);
 });
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
   console.log(`orders-api: ${signal}, draining`);
   const force = setTimeout(() => server.closeAllConnections(), env.ORDERS_API_SHUTDOWN_TIMEOUT_MS);
   force.unref();
@@ -40,14 +38,4 @@ async function shutdown(signal: string): Promise<void> {
   console.log('orders-api: stopped');
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('orders-api: shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  });
-}
+onShutdown('orders-api', shutdown);

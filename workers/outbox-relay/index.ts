@@ -7,6 +7,7 @@ import { startTracing } from '../../lib/adapters/otel/tracing';
 import { createRelay } from '../../lib/adapters/outbox/relay';
 import { loadEnvOrExit } from '../../lib/config/parse-env';
 import { relayEnvSchema } from '../../lib/config/relay-env';
+import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(relayEnvSchema, 'outbox-relay');
 const tracing = startTracing({ serviceName: 'outbox-relay', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
@@ -45,10 +46,7 @@ logger.info(
   `outbox relay: started (batch ${env.RELAY_BATCH_SIZE}, poll ${env.RELAY_POLL_MS} ms, lanes per claim ${env.RELAY_LANES_PER_CLAIM}, brokers ${env.KAFKA_BROKERS.join(',')})`,
 );
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
   logger.info(`outbox relay: ${signal}, finishing the current batch`);
   await relay.stop();
   await pool.end();
@@ -56,14 +54,4 @@ async function shutdown(signal: string): Promise<void> {
   logger.info('outbox relay: stopped');
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('outbox relay: shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  });
-}
+onShutdown('outbox relay', shutdown);

@@ -12,6 +12,7 @@ import { executeOrderCommand } from '../../lib/demo/orders/commands';
 import { createOrderOutboxWriter } from '../../lib/demo/orders/outbox';
 import { createPoisonProducer } from '../../lib/demo/poison-producer';
 import { createTrafficGenerator } from '../../lib/demo/traffic';
+import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(trafficEnvSchema, 'traffic-generator');
 const tracing = startTracing({ serviceName: 'demo-traffic-generator', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
@@ -41,10 +42,7 @@ const report = setInterval(() => {
 report.unref();
 const running = generator.run(stop.signal);
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
   log(`traffic: ${signal}, finishing the work in flight`);
   stop.abort();
   const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), env.TRAFFIC_SHUTDOWN_TIMEOUT_MS).unref());
@@ -58,14 +56,4 @@ async function shutdown(signal: string): Promise<void> {
   await tracing.shutdown().catch(() => {});
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('traffic: shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  });
-}
+onShutdown('traffic', shutdown);

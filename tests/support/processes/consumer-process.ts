@@ -15,7 +15,9 @@ const kafka = createKafka({ brokers: (KAFKA_BROKERS ?? '127.0.0.1:9092').split('
 const running: RunningConsumer[] = [];
 for (const definition of pipelineConsumers(TEST_TOPIC, { handlerDelayMs: Number(HANDLER_DELAY_MS ?? 0) })) {
   running.push(
-    await startConsumer(definition, { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => TEST_TOPIC }) }, {
+    // Small transactions (20 events): kafkajs commits offsets when a fetched batch is done,
+    // so a kill after one chunk's commit but before the batch ends is the redelivery case.
+    await startConsumer(definition, { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => TEST_TOPIC }), maxChunk: 20 }, {
       kafka,
       groupPrefix: TEST_GROUP_PREFIX,
       sessionTimeoutMs: 6_000, // the broker's minimum: a killed member is noticed fast
