@@ -1,3 +1,4 @@
+import { cache } from 'react';
 import { getServerSession } from 'next-auth';
 import { buildAuthOptions } from './next-auth-options';
 import { getConsoleContext } from '../console/context';
@@ -7,12 +8,13 @@ import type { SessionUser } from './session-user';
 /**
  * The signed-in user, re-read from the database so a disabled account or a
  * changed role takes effect at once (the JWT alone would hold for 8 hours).
+ * Cached per request, so the layout and the page share one lookup.
  */
-export async function getSessionUser(): Promise<SessionUser | null> {
+export const getSessionUser = cache(async function getSessionUser(): Promise<SessionUser | null> {
   const session = await getServerSession(buildAuthOptions());
   const id = session?.user?.id;
   if (!id) return null;
   const user = await getConsoleContext().db.user.findUnique({ where: { id } });
   if (!user || user.disabledAt || !isRole(user.role)) return null;
   return { id: user.id, email: user.email, name: user.name, role: user.role };
-}
+});

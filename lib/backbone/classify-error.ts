@@ -4,7 +4,7 @@
 // other error is retried too, within the consumer's attempt budget, because a
 // wrong "permanent" verdict loses a message's chance while a wrong "retryable"
 // one only costs time.
-import { AppError, errorClassOf, errorMessageOf, isAppError } from '../errors';
+import { errorClassOf, errorMessageOf, isAppError } from '../errors';
 
 export interface ClassifiedError {
   retryable: boolean;
@@ -35,8 +35,4 @@ export function classifyError(error: unknown): ClassifiedError {
   const sqlState = sqlStateOf(error);
   if (sqlState) return { ...base, retryable: RETRYABLE_SQLSTATES.has(sqlState) || sqlState.startsWith('08'), code: `sqlstate_${sqlState}` };
   return { ...base, retryable: true, code: 'unclassified' };
-}
-
-export function asAppError(classified: ClassifiedError): AppError {
-  return new AppError(classified.retryable ? 'transient' : 'permanent', classified.message);
 }

@@ -16,10 +16,13 @@ export interface ConsoleContext {
   now: () => Date;
 }
 
+let env: ConsoleEnv | undefined;
 let context: ConsoleContext | undefined;
 
+/** Parsed once per server process; the proxy asks for the secret on every request. */
 export function getConsoleEnv(): ConsoleEnv {
-  return context?.env ?? parseEnv(consoleEnvSchema, process.env, 'console');
+  env ??= parseEnv(consoleEnvSchema, process.env, 'console');
+  return env;
 }
 
 export function authSecret(env: ConsoleEnv = getConsoleEnv()): string {
@@ -28,8 +31,8 @@ export function authSecret(env: ConsoleEnv = getConsoleEnv()): string {
 
 export function getConsoleContext(): ConsoleContext {
   if (!context) {
-    const env = parseEnv(consoleEnvSchema, process.env, 'console');
-    context = { env, db: createDb(env.DATABASE_URL), secret: authSecret(env), now: () => new Date() };
+    const parsed = getConsoleEnv();
+    context = { env: parsed, db: createDb(parsed.DATABASE_URL), secret: authSecret(parsed), now: () => new Date() };
   }
   return context;
 }
