@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseEnvSchema } from './schemas';
+import { groupPrefixEnvSchema } from './group-prefix-env';
 
 export const demoConsumerNames = ['payments', 'shipping', 'notifications', 'order-saga', 'order-summary', 'customer-stats'] as const;
 
@@ -11,7 +12,7 @@ export const consumersEnvSchema = baseEnvSchema.extend({
     .pipe(z.array(z.enum(demoConsumerNames, { message: `each must be one of ${demoConsumerNames.join(', ')}` })).min(1, 'name at least one consumer')),
   CONSUMER_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   CONSUMER_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-  KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore').default('signalbox'),
+  ...groupPrefixEnvSchema.shape,
   DEMO_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
 });
 export type ConsumersEnv = z.infer<typeof consumersEnvSchema>;
