@@ -131,6 +131,10 @@ export interface OpenBatch extends ClaimedBatch {
 export async function claimBatch(pool: pg.Pool, options: ClaimOptions): Promise<OpenBatch> {
   const sql = claimSql(options);
   const client = await pool.connect();
+  // Checked out, the client has no 'error' listener of the pool's: a connection lost
+  // while it waits (e.g. on the Kafka publish) would be an uncaught exception. The
+  // loss itself surfaces as the next query's error; this only keeps it from crashing.
+  client.on('error', ignoreLoss);
   let claimed: Pick<ClaimedBatch, 'lanes' | 'rows' | 'leftBehind'>;
   try {
     const results = (await client.query(sql)) as unknown as [
@@ -157,7 +161,7 @@ export async function claimBatch(pool: pg.Pool, options: ClaimOptions): Promise<
       await rollbackAndRelease(client);
       throw error;
     }
-    client.release();
+    release(client);
   }
 
   const { rows } = claimed;
@@ -219,7 +223,16 @@ export async function withClaimedBatch<T>(pool: pg.Pool, options: ClaimOptions, 
 // roll back is discarded instead of going back to the pool.
 async function rollbackAndRelease(client: pg.PoolClient): Promise<void> {
   await client.query('ROLLBACK').then(
-    () => client.release(),
-    (e: Error) => client.release(e),
+    () => release(client),
+    (e: Error) => release(client, e),
   );
+}
+
+const ignoreLoss = () => {};
+
+/** Back to the pool, or discarded with an error (then a lost connection's late 'error' events stay handled). */
+function release(client: pg.PoolClient, error?: Error): void {
+  if (error) return client.release(error);
+  client.removeListener('error', ignoreLoss);
+  client.release();
 }
