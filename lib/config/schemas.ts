@@ -2,7 +2,7 @@
 // starts (workers/<name>/index.ts, the console's server code, scripts).
 import { z } from 'zod';
 
-const postgresUrl = z
+export const postgresUrl = z
   .string()
   .url('must be a URL like postgresql://user@host:5432/db')
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgresql://');
