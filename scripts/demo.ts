@@ -116,6 +116,7 @@ async function main() {
     ['consumers', 'workers/demo-consumers/index.ts'],
     ['orders-api', 'workers/orders-api/index.ts'],
     ['traffic', 'workers/traffic-generator/index.ts'],
+    ['maintenance', 'workers/maintenance/index.ts'],
   ] as const) {
     if (existsSync(path.join(root, file))) start(name, [process.execPath, '--import', 'tsx', file], env);
   }

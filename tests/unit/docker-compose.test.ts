@@ -10,6 +10,7 @@ import { relayEnvSchema } from '@/lib/config/relay-env';
 import { consumersEnvSchema } from '@/lib/config/consumers-env';
 import { ordersApiEnvSchema } from '@/lib/config/orders-api-env';
 import { trafficEnvSchema } from '@/lib/config/traffic-env';
+import { maintenanceEnvSchema } from '@/lib/config/maintenance-env';
 import { parseEnv } from '@/lib/config/parse-env';
 
 interface Service {
@@ -27,6 +28,7 @@ const processes: Record<string, { schema: z.ZodObject; entry: string }> = {
   consumers: { schema: consumersEnvSchema, entry: 'workers/demo-consumers/index.ts' },
   'orders-api': { schema: ordersApiEnvSchema, entry: 'workers/orders-api/index.ts' },
   traffic: { schema: trafficEnvSchema, entry: 'workers/traffic-generator/index.ts' },
+  maintenance: { schema: maintenanceEnvSchema, entry: 'workers/maintenance/index.ts' },
   migrate: { schema: migrateEnvSchema, entry: 'scripts/db-migrate.ts' },
   'create-admin': { schema: userCreateEnvSchema, entry: 'scripts/user-create.ts' },
 };
