@@ -4,24 +4,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { DemoKnobs } from '@/lib/demo/knobs';
 import { demoConsumerNames } from '@/lib/config/consumers-env';
-
-type ApiError = { error: { code: string; message: string; details?: { issues?: Array<{ path: string; message: string }> } } };
+import { apiErrorMessage } from '@/lib/http/api-error';
 
 async function fetchKnobs(): Promise<DemoKnobs> {
   const res = await fetch('/api/demo/knobs');
-  if (!res.ok) throw new Error(`The console answered ${res.status}.`);
+  if (!res.ok) throw new Error(await apiErrorMessage(res));
   return ((await res.json()) as { knobs: DemoKnobs }).knobs;
 }
 
 async function saveKnobs(patch: Partial<DemoKnobs>): Promise<DemoKnobs> {
   const res = await fetch('/api/demo/knobs', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
-  const body = (await res.json()) as { knobs: DemoKnobs } | ApiError;
-  if (!res.ok || 'error' in body) {
-    const e = (body as ApiError).error;
-    const issues = e.details?.issues?.map((i) => `${i.path}: ${i.message}`).join('; ');
-    throw new Error(issues ? `${e.message} ${issues}` : e.message);
-  }
-  return body.knobs;
+  if (!res.ok) throw new Error(await apiErrorMessage(res));
+  return ((await res.json()) as { knobs: DemoKnobs }).knobs;
 }
 
 const numberFields = [

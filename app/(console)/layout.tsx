@@ -1,6 +1,5 @@
 import type { ReactNode } from 'react';
-import { redirect } from 'next/navigation';
-import { getSessionUser } from '@/lib/auth/session';
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import { Nav } from '../components/nav';
 import { ThemeToggle } from '../components/theme-toggle';
 import { SignOutButton } from '../components/sign-out-button';
@@ -9,8 +8,7 @@ import { Providers } from '../components/providers';
 export const dynamic = 'force-dynamic';
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const user = await getSessionUser();
-  if (!user) redirect('/signin');
+  const user = await requirePageUser();
   return (
     <Providers>
       <a className="skip-link" href="#main">

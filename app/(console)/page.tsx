@@ -1,16 +1,16 @@
-import { getSessionUser } from '@/lib/auth/session';
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import { mayPerform } from '@/lib/domain/roles';
 import { SystemPulsePanel } from './system-pulse';
 import { DemoKnobsPanel } from './demo-knobs-panel';
 
 export default async function OverviewPage() {
-  const user = await getSessionUser();
+  const user = await requirePageUser();
   return (
     <>
       <h1>Overview</h1>
       <SystemPulsePanel />
       <h2>Demo system</h2>
-      <DemoKnobsPanel canEdit={user ? mayPerform(user.role, 'demo.knobs.update') : false} />
+      <DemoKnobsPanel canEdit={mayPerform(user.role, 'demo.knobs.update')} />
     </>
   );
 }

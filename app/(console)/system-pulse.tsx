@@ -3,22 +3,24 @@
 import { useQuery } from '@tanstack/react-query';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { SystemPulse } from '@/lib/read/get-system-pulse';
+import type { Health } from '@/lib/read/pulse-health';
+import { apiErrorMessage } from '@/lib/http/api-error';
 import { formatAge, formatUtc } from '@/lib/domain/time';
 import { EmptyState } from '../components/empty-state';
 
 async function fetchPulse(): Promise<SystemPulse> {
   const res = await fetch('/api/overview', { headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`The console answered ${res.status}.`);
+  if (!res.ok) throw new Error(await apiErrorMessage(res));
   return (await res.json()) as SystemPulse;
 }
 
-type Level = 'ok' | 'warn' | 'bad';
-const icon: Record<Level, string> = { ok: '✓', warn: '⚠', bad: '✖' };
+const icon: Record<Health['level'], string> = { ok: '✓', warn: '⚠', bad: '✖' };
 
-function Badge({ level, children }: { level: Level; children: string }) {
+// The server decides the verdict (lib/read/pulse-health.ts); this only draws it.
+function Badge({ health }: { health: Health }) {
   return (
-    <span className={`badge ${level}`}>
-      <span aria-hidden="true">{icon[level]}</span> {children}
+    <span className={`badge ${health.level}`}>
+      <span aria-hidden="true">{icon[health.level]}</span> {health.label}
     </span>
   );
 }
@@ -45,7 +47,7 @@ export function SystemPulsePanel() {
     );
   }
   const now = new Date(data.at);
-  if (data.outbox.total === 0) {
+  if (data.outbox.lastPosition === null) {
     return (
       <EmptyState title="No events yet">
         Nothing has been written to the outbox of this database. Run <code>npm run demo</code> to start the demo order flow, or point
@@ -53,8 +55,6 @@ export function SystemPulsePanel() {
       </EmptyState>
     );
   }
-  const backlogAgeS = data.outbox.oldestUnpublishedAt ? (now.getTime() - new Date(data.outbox.oldestUnpublishedAt).getTime()) / 1000 : 0;
-  const backlogLevel: Level = data.outbox.unpublished === 0 || backlogAgeS < 5 ? 'ok' : backlogAgeS < 60 ? 'warn' : 'bad';
   const minutes = data.windowSeconds / 60;
   const series = data.publishedSeries.map((p) => ({ time: formatUtc(new Date(p.at)).slice(11, 19), events: p.events }));
 
@@ -64,13 +64,13 @@ export function SystemPulsePanel() {
         <section className="panel" aria-labelledby="outbox-h">
           <h2 id="outbox-h">Outbox</h2>
           <p>
-            Backlog: <strong data-testid="outbox-backlog">{data.outbox.unpublished}</strong> unpublished{' '}
-            <Badge level={backlogLevel}>{backlogLevel === 'ok' ? 'flowing' : backlogLevel === 'warn' ? 'behind' : 'stuck'}</Badge>
+            Backlog: <strong data-testid="outbox-backlog">{data.outbox.unpublished}{data.outbox.unpublishedCapped ? '+' : ''}</strong> unpublished{' '}
+            <Badge health={data.outbox.health} />
           </p>
           <p className="muted">
             Oldest unpublished: <Time iso={data.outbox.oldestUnpublishedAt} now={now} />
             <br />
-            Published in the last {minutes} min: {data.outbox.publishedInWindow} · events in the log: {data.outbox.total}
+            Published in the last {minutes} min: {data.outbox.publishedInWindow} · last log position: {data.outbox.lastPosition}
           </p>
         </section>
         <section className="panel" aria-labelledby="rate-h">
@@ -108,14 +108,10 @@ export function SystemPulsePanel() {
           </thead>
           <tbody>
             {data.consumers.map((c) => {
-              // Failing: at least 5 % of what it finished in the window went to the DLQ.
-              const failing = c.deadLettered > 0 && c.deadLettered >= 0.05 * (c.applied + c.deadLettered);
-              const level: Level = failing ? 'bad' : c.deadLettered > 0 || c.retries > 0 || c.dlqOpen > 0 ? 'warn' : 'ok';
-              const label = failing ? 'failing' : c.deadLettered > 0 ? 'dead-lettering' : c.retries > 0 ? 'retrying' : c.dlqOpen > 0 ? 'DLQ open' : 'healthy';
               return (
                 <tr key={c.consumer}>
                   <td className="mono">{c.consumer}</td>
-                  <td><Badge level={level}>{label}</Badge></td>
+                  <td><Badge health={c.health} /></td>
                   <td>{c.applied}</td>
                   <td>{c.duplicates}</td>
                   <td>{c.retries}</td>

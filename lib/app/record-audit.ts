@@ -1,5 +1,5 @@
 import type { Db, Prisma } from '../adapters/prisma/client';
-import type { SessionUser } from '../auth/session-user';
+import type { SessionUser } from '../domain/session-user';
 
 export type AuditOutcome = 'ok' | 'denied' | 'failed';
 

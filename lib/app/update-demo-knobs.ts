@@ -1,5 +1,5 @@
 import type { Db } from '../adapters/prisma/client';
-import type { SessionUser } from '../auth/session-user';
+import type { SessionUser } from '../domain/session-user';
 import { updateKnobs, type DemoKnobs, type DemoKnobsUpdate } from '../demo/knobs';
 import { recordAudit } from './record-audit';
 

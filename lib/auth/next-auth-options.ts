@@ -3,7 +3,7 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import { verifyCredentials } from '../app/verify-credentials';
 import { getConsoleContext } from '../console/context';
 import { isRole } from '../domain/roles';
-import { clientAddressFrom } from '../http/client-address';
+import { clientAddressFrom } from './client-address';
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 

@@ -3,7 +3,7 @@ import { getServerSession } from 'next-auth';
 import { buildAuthOptions } from './next-auth-options';
 import { getConsoleContext } from '../console/context';
 import { isRole } from '../domain/roles';
-import type { SessionUser } from './session-user';
+import type { SessionUser } from '../domain/session-user';
 
 /**
  * The signed-in user, re-read from the database so a disabled account or a

@@ -1,5 +1,5 @@
 // Roles and what each may do. Pure: the server checks these on every
-// destructive action; the UI only uses them to hide buttons.
+// request through the action table below; the UI only uses them to hide buttons.
 
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -15,8 +15,16 @@ export function hasRole(role: Role, required: Role): boolean {
   return rank[role] >= rank[required];
 }
 
-/** Actions that change something, and the least role that may take them. */
+/**
+ * The one role table: every action the console's server takes for a user, reads
+ * included, and the least role that may take it. API routes name their action
+ * (lib/http/api-route.ts) and get the role from here; the UI asks `mayPerform`.
+ */
 export const actionRoles = {
+  'overview.read': 'viewer',
+  'audit.read': 'viewer',
+  'me.read': 'viewer',
+  'demo.knobs.read': 'viewer',
   'dlq.replay': 'operator',
   'dlq.discard': 'operator',
   'projection.rebuild': 'admin',
@@ -25,6 +33,15 @@ export const actionRoles = {
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof actionRoles;
 
+export function isAction(value: unknown): value is Action {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(actionRoles, value);
+}
+
+/** The least role `action` needs. */
+export function roleFor(action: Action): Role {
+  return actionRoles[action];
+}
+
 export function mayPerform(role: Role, action: Action): boolean {
-  return hasRole(role, actionRoles[action]);
+  return hasRole(role, roleFor(action));
 }

@@ -1,21 +1,23 @@
 // The one wrapper every API route handler goes through: it owns the session
 // check, the role check, input parsing, body size limits and error mapping.
-// Route files stay thin: declare the contract, call one lib function, return.
+// Route files stay thin: name the action, declare the input, call one lib
+// function, return. The role comes from the one action table (lib/domain/roles.ts).
 import { NextResponse, type NextRequest } from 'next/server';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError, isAppError } from '../errors';
 import { getSessionUser } from '../auth/session';
-import { hasRole, type Role } from '../domain/roles';
-import type { SessionUser } from '../auth/session-user';
+import { hasRole, roleFor, type Action } from '../domain/roles';
+import type { SessionUser } from '../domain/session-user';
+import { inputIssues } from '../domain/input-issues';
 import { recordAudit } from '../app/record-audit';
 import { getConsoleContext, type ConsoleContext } from '../console/context';
+import { apiErrorBody } from './api-error';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 interface RouteSpec<Q extends z.ZodType, B extends z.ZodType> {
-  role?: Role;
-  /** Audit-log name for denied attempts on destructive routes. */
-  action?: string;
+  /** What the route does; the least role it needs comes from the action table. */
+  action: Action;
   query?: Q;
   body?: B;
   maxBodyBytes?: number;
@@ -32,17 +34,16 @@ interface HandlerArgs<Q, B> {
 
 export function errorResponse(error: unknown): NextResponse {
   if (isAppError(error)) {
-    return NextResponse.json(
-      { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
-      { status: error.status },
-    );
+    return NextResponse.json(apiErrorBody(error.code, error.message, error.details), { status: error.status });
   }
   console.error('Unhandled error in API route', error);
-  return NextResponse.json({ error: { code: 'internal', message: 'Internal error.' } }, { status: 500 });
+  return NextResponse.json(apiErrorBody('internal', 'Internal error.'), { status: 500 });
 }
 
-function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
-  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new AppError('bad_request', `Invalid ${what}.`, { details: { issues: inputIssues(parsed.error) } });
+  return parsed.data;
 }
 
 async function readJsonBody(req: NextRequest, maxBytes: number): Promise<unknown> {
@@ -61,32 +62,33 @@ async function readJsonBody(req: NextRequest, maxBytes: number): Promise<unknown
   }
 }
 
+/** Signed in and allowed to take `action`; a refusal is audited (nothing else records it). */
+async function authorize(req: NextRequest, ctx: ConsoleContext, action: Action): Promise<SessionUser> {
+  const user = await getSessionUser();
+  if (!user) throw new AppError('unauthorized', 'Sign in first.');
+  const required = roleFor(action);
+  if (!hasRole(user.role, required)) {
+    await recordAudit(ctx.db, { actor: user, action, outcome: 'denied', details: { path: req.nextUrl.pathname } });
+    throw new AppError('forbidden', `This needs the ${required} role; you are ${user.role}.`);
+  }
+  return user;
+}
+
 export function apiRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
   spec: RouteSpec<Q, B>,
   handler: (args: HandlerArgs<z.infer<Q>, z.infer<B>>) => Promise<unknown>,
 ) {
   return async (req: NextRequest, routeContext: { params?: Promise<Record<string, string>> } = {}) => {
     try {
-      const user = await getSessionUser();
-      if (!user) throw new AppError('unauthorized', 'Sign in first.');
       const ctx = getConsoleContext();
-      if (spec.role && !hasRole(user.role, spec.role)) {
-        if (spec.action) {
-          await recordAudit(ctx.db, { actor: user, action: spec.action, outcome: 'denied', details: { path: req.nextUrl.pathname } });
-        }
-        throw new AppError('forbidden', `This needs the ${spec.role} role; you are ${user.role}.`);
-      }
+      const user = await authorize(req, ctx, spec.action);
       const rawQuery = Object.fromEntries(req.nextUrl.searchParams.entries());
-      const query = spec.query ? spec.query.safeParse(rawQuery) : { success: true as const, data: undefined };
-      if (!query.success) throw new AppError('bad_request', 'Invalid query parameters.', { details: { issues: issuesOf(query.error) } });
-      let body: unknown = undefined;
-      if (spec.body) {
-        const parsed = spec.body.safeParse(await readJsonBody(req, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
-        if (!parsed.success) throw new AppError('bad_request', 'Invalid request body.', { details: { issues: issuesOf(parsed.error) } });
-        body = parsed.data;
-      }
+      const query = spec.query ? parseInput(spec.query, rawQuery, 'query parameters') : undefined;
+      const body = spec.body
+        ? parseInput(spec.body, await readJsonBody(req, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), 'request body')
+        : undefined;
       const params = (await routeContext.params) ?? {};
-      const result = await handler({ req, user, ctx, query: query.data as z.infer<Q>, body: body as z.infer<B>, params });
+      const result = await handler({ req, user, ctx, query: query as z.infer<Q>, body: body as z.infer<B>, params });
       return result instanceof Response ? result : NextResponse.json(result);
     } catch (error) {
       return errorResponse(error);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { safeCallbackPath } from '@/lib/http/safe-callback';
-import { clientAddressFrom } from '@/lib/http/client-address';
+import { clientAddressFrom } from '@/lib/auth/client-address';
 
 describe('safeCallbackPath', () => {
   it('keeps same-site paths with their query', () => {

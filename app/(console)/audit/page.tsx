@@ -1,3 +1,4 @@
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import Link from 'next/link';
 import { getConsoleContext } from '@/lib/console/context';
 import { auditFilterSchema, listAuditEntries } from '@/lib/read/list-audit-entries';
@@ -8,6 +9,7 @@ const outcomeBadge = { ok: 'ok', denied: 'bad', failed: 'warn' } as const;
 const outcomeIcon = { ok: '✓', denied: '⛔', failed: '⚠' } as const;
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
+  await requirePageUser();
   const raw = Object.fromEntries(Object.entries(await searchParams).filter(([, v]) => typeof v === 'string' && v !== ''));
   const parsed = auditFilterSchema.safeParse(raw);
   const filter = parsed.success ? parsed.data : auditFilterSchema.parse({});

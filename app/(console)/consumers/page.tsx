@@ -1,6 +1,8 @@
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import { EmptyState } from '../../components/empty-state';
 
-export default function ConsumersPage() {
+export default async function ConsumersPage() {
+  await requirePageUser();
   return (
     <>
       <h1>Consumers</h1>

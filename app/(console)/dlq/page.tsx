@@ -1,6 +1,8 @@
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import { EmptyState } from '../../components/empty-state';
 
-export default function DeadletterqueuePage() {
+export default async function DeadletterqueuePage() {
+  await requirePageUser();
   return (
     <>
       <h1>Dead-letter queue</h1>

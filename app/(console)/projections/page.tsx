@@ -1,6 +1,8 @@
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import { EmptyState } from '../../components/empty-state';
 
-export default function ProjectionsPage() {
+export default async function ProjectionsPage() {
+  await requirePageUser();
   return (
     <>
       <h1>Projections</h1>

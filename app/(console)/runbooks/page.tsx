@@ -1,6 +1,8 @@
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import { EmptyState } from '../../components/empty-state';
 
-export default function RunbooksPage() {
+export default async function RunbooksPage() {
+  await requirePageUser();
   return (
     <>
       <h1>Runbooks</h1>

@@ -1,6 +1,8 @@
+import { requirePageUser } from '@/lib/auth/require-page-user';
 import { EmptyState } from '../../components/empty-state';
 
-export default function TracesPage() {
+export default async function TracesPage() {
+  await requirePageUser();
   return (
     <>
       <h1>Traces</h1>

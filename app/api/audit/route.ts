@@ -3,6 +3,6 @@ import { auditFilterSchema, listAuditEntries } from '@/lib/read/list-audit-entri
 
 export const dynamic = 'force-dynamic';
 
-export const GET = apiRoute({ query: auditFilterSchema }, async ({ ctx, query }) => ({
+export const GET = apiRoute({ action: 'audit.read', query: auditFilterSchema }, async ({ ctx, query }) => ({
   entries: await listAuditEntries(ctx.db, query),
 }));

@@ -3,4 +3,4 @@ import { getSystemPulse } from '@/lib/read/get-system-pulse';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = apiRoute({}, async ({ ctx }) => getSystemPulse(ctx.db, ctx.now()));
+export const GET = apiRoute({ action: 'overview.read' }, async ({ ctx }) => getSystemPulse(ctx.db, ctx.now()));

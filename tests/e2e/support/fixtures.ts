@@ -5,7 +5,7 @@
 //   e-mail AND per client address (lib/app/verify-credentials.ts), and every request of
 //   the run comes from 127.0.0.1: without this, three wrong passwords anywhere in the run
 //   (SIGNIN_MAX_FAILURES=3 here) would lock every later test out. The address is sent as
-//   X-Forwarded-For, which lib/http/client-address.ts reads, as it would behind a proxy.
+//   X-Forwarded-For, which lib/auth/client-address.ts reads, as it would behind a proxy.
 // - No request may leave this machine: anything not addressed to 127.0.0.1/localhost is
 //   aborted (and recorded, so a test can assert that none was attempted), e.g. when an
 //   open-redirect test would otherwise follow https://evil.example.
