@@ -6,6 +6,9 @@ const nextConfig = {
   // Server-only packages with native or WebAssembly parts stay out of the bundle.
   serverExternalPackages: ['@node-rs/argon2', 'kafkajs', 'pg', '@prisma/adapter-pg'],
   typedRoutes: false,
+  // Headers that are the same on every response, static files included. The
+  // Content-Security-Policy (per-request nonce) and HSTS (https only) are set in
+  // proxy.ts. See docs/security.md.
   async headers() {
     return [
       {
@@ -14,6 +17,11 @@ const nextConfig = {
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'X-Frame-Options', value: 'DENY' },
           { key: 'Referrer-Policy', value: 'same-origin' },
+          {
+            key: 'Permissions-Policy',
+            value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()',
+          },
+          { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
         ],
       },
     ];
