@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../adapters/prisma/client';
+import type { Db, Prisma } from '../adapters/prisma/client';
 import { dummyPasswordHash, verifyPassword } from '../adapters/password';
 import { checkThrottle, recordFailure, type ThrottlePolicy, type ThrottleRecord } from '../domain/sign-in-throttle';
 import { isRole, type Role } from '../domain/roles';
@@ -19,9 +19,32 @@ interface Deps {
   policy: ThrottlePolicy;
 }
 
+// Attempts for one key wait for each other (see below); generous, since a burst
+// of guesses queues behind one password check (~50 ms) each.
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+
+type LockedRecord = ThrottleRecord & { key: string };
+
+/** Creates the keys' rows when missing, then locks them in key order (no deadlocks between attempts sharing a key). */
+async function lockThrottleRows(tx: Prisma.TransactionClient, keys: string[], now: Date): Promise<LockedRecord[]> {
+  await tx.$executeRaw`
+    INSERT INTO sign_in_throttle (key, failures, window_start)
+    SELECT k, 0, ${now} FROM unnest(${keys}::text[]) AS k ORDER BY k
+    ON CONFLICT (key) DO NOTHING`;
+  const rows = await tx.$queryRaw<Array<{ key: string; failures: number; window_start: Date; locked_until: Date | null }>>`
+    SELECT key, failures, window_start, locked_until FROM sign_in_throttle
+    WHERE key = ANY(${keys}::text[]) ORDER BY key FOR UPDATE`;
+  return rows.map((r) => ({ key: r.key, failures: r.failures, windowStart: r.window_start, lockedUntil: r.locked_until }));
+}
+
 /**
  * Checks an e-mail and password. Throttled per e-mail and per client address;
  * the answer never says whether the account exists.
+ *
+ * The throttle rows of the attempt's keys are locked from the check until the
+ * failure is counted, password check included: parallel guesses for one key are
+ * decided one after another, so a burst can never try more than the policy's
+ * maximum (each counted, then the lock refuses the rest).
  */
 export async function verifyCredentials(
   deps: Deps,
@@ -30,31 +53,32 @@ export async function verifyCredentials(
   const parsed = credentialsSchema.safeParse({ email: input.email, password: input.password });
   if (!parsed.success) return { ok: false, reason: 'invalid' };
   const { email, password } = parsed.data;
-  const now = deps.now();
-  const keys = [`email:${email}`, ...(input.clientAddress ? [`addr:${input.clientAddress.slice(0, 100)}`] : [])];
+  const emailKey = `email:${email}`;
+  const keys = [emailKey, ...(input.clientAddress ? [`addr:${input.clientAddress.slice(0, 100)}`] : [])];
 
-  const records = await deps.db.signInThrottle.findMany({ where: { key: { in: keys } } });
-  for (const record of records) {
-    const verdict = checkThrottle(record, now);
-    if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
-  }
+  return deps.db.$transaction(async (tx): Promise<SignInResult> => {
+    const records = await lockThrottleRows(tx, keys, deps.now());
+    const now = deps.now(); // after the wait for the lock
+    for (const record of records) {
+      const verdict = checkThrottle(record, now);
+      if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+    }
 
-  const user = await deps.db.user.findUnique({ where: { email } });
-  const valid = user
-    ? await verifyPassword(user.passwordHash, password)
-    : (await verifyPassword(await dummyPasswordHash(), password), false);
+    const user = await tx.user.findUnique({ where: { email } });
+    const valid = user
+      ? await verifyPassword(user.passwordHash, password)
+      : (await verifyPassword(await dummyPasswordHash(), password), false);
 
-  if (!user || !valid || user.disabledAt || !isRole(user.role)) {
-    await Promise.all(
-      keys.map((key) => {
-        const current = records.find((r) => r.key === key) ?? null;
-        const next: ThrottleRecord = recordFailure(current, now, deps.policy);
-        return deps.db.signInThrottle.upsert({ where: { key }, create: { key, ...next }, update: next });
-      }),
-    );
-    return { ok: false, reason: 'invalid' };
-  }
+    if (!user || !valid || user.disabledAt || !isRole(user.role)) {
+      for (const record of records) {
+        const next = recordFailure(record.failures === 0 ? null : record, now, deps.policy);
+        await tx.signInThrottle.update({ where: { key: record.key }, data: next });
+      }
+      return { ok: false, reason: 'invalid' };
+    }
 
-  await deps.db.signInThrottle.deleteMany({ where: { key: keys[0] } });
-  return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+    // Success clears the e-mail's count, and rows that only the lock needed.
+    await tx.$executeRaw`DELETE FROM sign_in_throttle WHERE key = ANY(${keys}::text[]) AND (key = ${emailKey} OR failures = 0)`;
+    return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+  }, TRANSACTION_OPTIONS);
 }
