@@ -3,7 +3,7 @@
 // schema engine (WebAssembly), recorded in _prisma_migrations as the CLI would.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyMigrations, createDatabaseIfMissing } from '../lib/adapters/prisma/schema-engine';
+import { applyMigrations, createDatabaseIfMissing } from '../lib/tooling/schema-engine';
 import { loadEnvOrExit } from '../lib/config/parse-env';
 import { migrateEnvSchema } from '../lib/config/schemas';
 

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { diffMigrationsToSchema } from '../lib/adapters/prisma/schema-engine';
+import { diffMigrationsToSchema } from '../lib/tooling/schema-engine';
 import { loadEnvOrExit } from '../lib/config/parse-env';
 import { migrateEnvSchema } from '../lib/config/schemas';
 

@@ -1,32 +1,23 @@
 // Recomputes a projection's rows from the event log (the outbox), outside any
 // consumer: the reference that drift checks and the invariant checker compare
 // read models against, and what a rebuild evolves into a new table.
-import type { Db } from '../adapters/prisma/client';
 import type { EventEnvelope } from '../domain/events/envelope';
 import { decodeMessage } from '../domain/events/decode';
 import type { EventRegistry } from '../domain/events/registry';
+import type { EventLogReader } from './ports';
 import { evolveRows, type ProjectionDefinition } from './projection';
 
 const PAGE = 2_000;
 
 /** Reads the log in position order, page by page, up to `untilPosition` when given (a consistent checkpoint). */
 export async function* readEventLog(
-  db: Db,
+  log: EventLogReader,
   registry: EventRegistry,
   options: { types?: readonly string[]; topics?: readonly string[]; untilPosition?: bigint } = {},
 ): AsyncGenerator<{ position: bigint; event: EventEnvelope }> {
   let after = 0n;
   for (;;) {
-    const rows = await db.outboxEvent.findMany({
-      where: {
-        position: { gt: after, ...(options.untilPosition !== undefined ? { lte: options.untilPosition } : {}) },
-        ...(options.types ? { type: { in: [...options.types] } } : {}),
-        ...(options.topics ? { topic: { in: [...options.topics] } } : {}),
-      },
-      orderBy: { position: 'asc' },
-      take: PAGE,
-      select: { position: true, envelope: true },
-    });
+    const rows = await log.page({ ...options, after, limit: PAGE });
     for (const row of rows) {
       const decoded = decodeMessage(registry, { value: Buffer.from(JSON.stringify(row.envelope)), headers: {} }, {
         maxBytes: Number.MAX_SAFE_INTEGER,
@@ -40,7 +31,7 @@ export async function* readEventLog(
 }
 
 export async function recomputeProjection<Row>(
-  db: Db,
+  log: EventLogReader,
   registry: EventRegistry,
   definition: ProjectionDefinition<Row>,
   options: { untilPosition?: bigint } = {},
@@ -51,7 +42,7 @@ export async function recomputeProjection<Row>(
     for (const [key, row] of evolveRows(definition, rows, page)) rows.set(key, row);
     page = [];
   };
-  for await (const { event } of readEventLog(db, registry, { types: definition.handles, topics: definition.topics, untilPosition: options.untilPosition })) {
+  for await (const { event } of readEventLog(log, registry, { types: definition.handles, topics: definition.topics, untilPosition: options.untilPosition })) {
     page.push(event);
     if (page.length >= PAGE) flush();
   }

@@ -9,6 +9,7 @@ import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
 import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
 import { AppError } from '@/lib/errors';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -48,7 +49,7 @@ async function send(value: Buffer | string, key = 'k', headers: Record<string, s
 }
 
 /** A consumer whose effect is a notifications row; customers named flaky-N fail N times, broken-* always. */
-const testConsumer: ConsumerDefinition = {
+const testConsumer: ConsumerDefinition<PrismaTx> = {
   name: `test-effects-${suffix}`,
   topics: [topic],
   handles: ['orders.OrderPlaced', 'orders.OrderCancelled'],

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
-import { createMessageProcessor, type IncomingMessage } from '@/lib/adapters/kafka/message-processor';
+import { createMessageProcessor, type IncomingMessage } from '@/lib/backbone/processor';
+import { prismaProcessorDeps, type PrismaTx } from '@/lib/adapters/prisma/processor-ports';
 import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { createFaultInjector, demoConsumers } from '@/lib/demo/consumers';
 import { executeOrderCommand } from '@/lib/demo/orders/commands';
@@ -28,9 +29,9 @@ afterAll(async () => {
 });
 
 /** Every consumer reads the whole outbox log (as from one partition) until no consumer produces anything new. */
-async function runFlow(consumers: ConsumerDefinition[], options: { redeliver?: boolean } = {}): Promise<void> {
+async function runFlow(consumers: ConsumerDefinition<PrismaTx>[], options: { redeliver?: boolean } = {}): Promise<void> {
   const registry = createOrderEventRegistry();
-  const processors = consumers.map((c) => createMessageProcessor(c, { db, registry, outbox, sleep: async () => {}, random: () => 0 }));
+  const processors = consumers.map((c) => createMessageProcessor(c, prismaProcessorDeps({ db, registry, outbox, sleep: async () => {}, random: () => 0 })));
   const offsets = consumers.map(() => -1n);
   for (let round = 0; round < 20; round++) {
     let progressed = false;

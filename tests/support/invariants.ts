@@ -5,6 +5,7 @@ import type { Db } from '@/lib/adapters/prisma/client';
 import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import type { ProjectionDefinition } from '@/lib/backbone/projection';
 import { recomputeProjection } from '@/lib/backbone/recompute-projection';
+import { prismaEventLog } from '@/lib/adapters/prisma/event-log';
 import type { EventRegistry } from '@/lib/domain/events/registry';
 
 export interface ProjectionCheck<Row> {
@@ -55,7 +56,7 @@ export async function findInvariantViolations(options: InvariantOptions): Promis
   }
 
   for (const check of options.projections ?? []) {
-    const expected = await recomputeProjection(db, options.registry, check.definition);
+    const expected = await recomputeProjection(prismaEventLog(db), options.registry, check.definition);
     const actual = await check.readRows(db);
     for (const [key, row] of expected) {
       const got = actual.get(key);

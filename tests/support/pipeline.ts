@@ -4,6 +4,7 @@
 // by tests/support/processes/consumer-process.ts, which tests SIGKILL.
 import { projectionConsumer } from '@/lib/backbone/projection';
 import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
 import { customerStatsProjection, customerStatsStore } from '@/lib/demo/projections/customer-stats';
 import { orderSummaryProjection, orderSummaryStore } from '@/lib/demo/projections/order-summary';
 import { orderSummaryHandles } from '@/lib/demo/orders/projections';
@@ -11,9 +12,9 @@ import { latestVersion, type OrderEvent } from '@/lib/demo/orders/events';
 import type { NewEvent } from '@/lib/domain/events/envelope';
 import { randomUUID } from 'node:crypto';
 
-export function pipelineConsumers(topic: string, options: { handlerDelayMs?: number } = {}): ConsumerDefinition[] {
+export function pipelineConsumers(topic: string, options: { handlerDelayMs?: number } = {}): ConsumerDefinition<PrismaTx>[] {
   const delay = options.handlerDelayMs ?? 0;
-  const effects: ConsumerDefinition = {
+  const effects: ConsumerDefinition<PrismaTx> = {
     name: 'effects',
     topics: [topic],
     handles: orderSummaryHandles,

@@ -1,43 +1,8 @@
-// Dead-letter store: one row per (consumer, topic, partition, offset), so a
-// crash between dead-lettering and committing the offset cannot make a second row.
+// Dead-letter store (the backbone's DeadLetterStore port): one row per
+// (consumer, topic, partition, offset), so a crash between dead-lettering and
+// committing the offset cannot make a second row.
+import type { DeadLetter, DeadLetterStore } from '../../backbone/ports';
 import type { Db, Prisma } from './client';
-
-export interface AttemptHistoryEntry {
-  attempt: number;
-  at: string;
-  durationMs: number;
-  errorClass: string;
-  errorCode: string;
-  message: string;
-}
-
-export interface RawHeader {
-  key: string;
-  /** base64 of the header's bytes, exactly as received. */
-  valueBase64: string;
-}
-
-export interface DeadLetter {
-  consumer: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  headers: RawHeader[];
-  payload: Buffer;
-  eventId: string | null;
-  eventType: string | null;
-  eventVersion: number | null;
-  subject: string | null;
-  traceId: string | null;
-  errorClass: string;
-  errorCode: string;
-  errorMessage: string;
-  errorStack: string | null;
-  fingerprint: string;
-  attempts: AttemptHistoryEntry[];
-  failedAt: Date;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -85,3 +50,5 @@ export async function storeDeadLetter(db: Db | Prisma.TransactionClient, letter:
   });
   return row.id;
 }
+
+export const prismaDeadLetters: DeadLetterStore<Prisma.TransactionClient> = { store: storeDeadLetter };

@@ -2,6 +2,7 @@
 // projections are separate: lib/demo/projections.
 import { v7 as uuidv7 } from 'uuid';
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
+import type { PrismaTx } from '../../adapters/prisma/processor-ports';
 import { ORDERS_TOPIC } from '../orders/events';
 import { noFaults, type FaultInjector } from './fault-injector';
 import { notificationsConsumer } from './notifications';
@@ -23,7 +24,7 @@ export interface DemoConsumersDeps {
   topic?: string;
 }
 
-export function demoConsumers(deps: DemoConsumersDeps = {}): ConsumerDefinition[] {
+export function demoConsumers(deps: DemoConsumersDeps = {}): ConsumerDefinition<PrismaTx>[] {
   const resolved = { faults: deps.faults ?? noFaults, newId: deps.newId ?? (() => uuidv7()), now: deps.now ?? (() => new Date()), topic: deps.topic ?? ORDERS_TOPIC };
   return [paymentsConsumer(resolved), shippingConsumer(resolved), notificationsConsumer(resolved), orderSagaConsumer(resolved)];
 }

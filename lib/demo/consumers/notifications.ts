@@ -4,6 +4,7 @@
 // when a dead letter is replayed after the inbox was pruned.
 import { z } from 'zod';
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
+import type { PrismaTx } from '../../adapters/prisma/processor-ports';
 import { orderEventTypes } from '../orders/events';
 import { dataOf, type DemoConsumerDeps } from './run-step';
 
@@ -11,7 +12,7 @@ export const NOTIFICATIONS_CONSUMER = 'notifications';
 
 const aboutAnOrder = z.object({ orderId: z.string().uuid() });
 
-export function notificationsConsumer(deps: Pick<DemoConsumerDeps, 'faults' | 'topic'>): ConsumerDefinition {
+export function notificationsConsumer(deps: Pick<DemoConsumerDeps, 'faults' | 'topic'>): ConsumerDefinition<PrismaTx> {
   return {
     name: NOTIFICATIONS_CONSUMER,
     topics: [deps.topic],

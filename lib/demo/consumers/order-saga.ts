@@ -1,12 +1,13 @@
 // order-saga: the compensation step of the order process (choreography). A
 // failed payment cancels the order, so no order stays stuck in payment_failed.
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
+import type { PrismaTx } from '../../adapters/prisma/processor-ports';
 import { orderEventTypes, paymentFailedV1 } from '../orders/events';
 import { dataOf, runStep, type DemoConsumerDeps } from './run-step';
 
 export const ORDER_SAGA_CONSUMER = 'order-saga';
 
-export function orderSagaConsumer(deps: DemoConsumerDeps): ConsumerDefinition {
+export function orderSagaConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx> {
   return {
     name: ORDER_SAGA_CONSUMER,
     topics: [deps.topic],

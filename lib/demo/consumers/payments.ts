@@ -1,5 +1,6 @@
 // payments: authorises (or declines) the payment of every placed order.
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
+import type { PrismaTx } from '../../adapters/prisma/processor-ports';
 import { orderEventTypes, orderPlacedV2 } from '../orders/events';
 import { dataOf, runStep, type DemoConsumerDeps } from './run-step';
 
@@ -15,7 +16,7 @@ export function decidePayment(order: { customerId: string; amountCents: number }
   return { approved: true };
 }
 
-export function paymentsConsumer(deps: DemoConsumerDeps): ConsumerDefinition {
+export function paymentsConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx> {
   return {
     name: PAYMENTS_CONSUMER,
     topics: [deps.topic],

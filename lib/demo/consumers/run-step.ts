@@ -3,6 +3,7 @@
 // ctx.emit, so causation and trace are set), and treat "already done" as done.
 import type { z } from 'zod';
 import type { HandlerContext } from '../../backbone/consumer-definition';
+import type { PrismaTx } from '../../adapters/prisma/processor-ports';
 import type { EventEnvelope } from '../../domain/events/envelope';
 import { AppError } from '../../errors';
 import { runOrderCommand } from '../orders/commands';
@@ -25,7 +26,7 @@ export function dataOf<S extends z.ZodType>(schema: S, event: EventEnvelope): z.
 }
 
 /** Runs `command`; a rejection because the order already reached `target` (or later) is success. */
-export async function runStep(ctx: HandlerContext, deps: DemoConsumerDeps, command: OrderCommand, target: OrderStatus): Promise<'applied' | 'already-done'> {
+export async function runStep(ctx: HandlerContext<PrismaTx>, deps: DemoConsumerDeps, command: OrderCommand, target: OrderStatus): Promise<'applied' | 'already-done'> {
   try {
     await runOrderCommand({ tx: ctx.tx, emit: (events) => ctx.emit(events), now: deps.now() }, command);
     return 'applied';

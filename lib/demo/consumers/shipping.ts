@@ -2,13 +2,14 @@
 // carrier would report delivery days later; here delivery follows the
 // ShipmentDispatched fact at once, so every demo order completes.
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
+import type { PrismaTx } from '../../adapters/prisma/processor-ports';
 import { carrierFor } from '../orders/command-schemas';
 import { orderEventTypes, paymentAuthorizedV1, shipmentDispatchedV1 } from '../orders/events';
 import { dataOf, runStep, type DemoConsumerDeps } from './run-step';
 
 export const SHIPPING_CONSUMER = 'shipping';
 
-export function shippingConsumer(deps: DemoConsumerDeps): ConsumerDefinition {
+export function shippingConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx> {
   return {
     name: SHIPPING_CONSUMER,
     topics: [deps.topic],

@@ -1,0 +1,126 @@
+// The ports the backbone needs from outside. lib/backbone defines them and never
+// imports an implementation; lib/adapters implements them (PostgreSQL through
+// Prisma today) and composition roots wire them in. `Tx` is whatever a
+// transaction is to the adapter; the backbone only needs it to speak SQL.
+import type { EventEnvelope, NewEvent } from '../domain/events/envelope';
+
+/** The minimal SQL surface the backbone uses inside a transaction ($1..$n parameters). */
+export interface SqlTx {
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+export interface TransactionPort<Tx extends SqlTx> {
+  /** Runs fn in one transaction: commit when it resolves, roll back when it throws. */
+  run<T>(fn: (tx: Tx) => Promise<T>, options?: { timeoutMs?: number }): Promise<T>;
+}
+
+export interface InboxItem {
+  eventId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface InboxStore<Tx extends SqlTx> {
+  /** Records the events as processed by `consumer`; returns the ids that were new (not processed before). */
+  claim(tx: Tx, consumer: string, items: readonly InboxItem[]): Promise<Set<string>>;
+}
+
+export type AttemptOutcome = 'ok' | 'duplicate' | 'retry' | 'dead_lettered';
+
+export interface AttemptRecord {
+  consumer: string;
+  eventId: string | null;
+  topic: string;
+  partition: number;
+  offset: string;
+  traceId: string | null;
+  attempt: number;
+  outcome: AttemptOutcome;
+  durationMs: number;
+  errorClass: string | null;
+  errorMessage: string | null;
+}
+
+export interface AttemptLog<Tx extends SqlTx> {
+  record(tx: Tx, records: readonly AttemptRecord[]): Promise<void>;
+}
+
+export interface RawHeader {
+  key: string;
+  /** base64 of the header's bytes, exactly as received. */
+  valueBase64: string;
+}
+
+export interface AttemptHistoryEntry {
+  attempt: number;
+  at: string;
+  durationMs: number;
+  errorClass: string;
+  errorCode: string;
+  message: string;
+}
+
+/** A message that will not be applied, with everything needed to inspect and replay it. */
+export interface DeadLetter {
+  consumer: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  headers: RawHeader[];
+  payload: Buffer;
+  eventId: string | null;
+  eventType: string | null;
+  eventVersion: number | null;
+  subject: string | null;
+  traceId: string | null;
+  errorClass: string;
+  errorCode: string;
+  errorMessage: string;
+  errorStack: string | null;
+  fingerprint: string;
+  attempts: AttemptHistoryEntry[];
+  failedAt: Date;
+}
+
+export interface DeadLetterStore<Tx extends SqlTx> {
+  /** One row per (consumer, topic, partition, offset): storing again updates it. Returns its id. */
+  store(tx: Tx, letter: DeadLetter): Promise<string>;
+}
+
+/** Per (projection, topic, partition): the highest offset applied and how many events. */
+export interface Checkpoint {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  lastEventId: string;
+  count: number;
+}
+
+export interface CheckpointStore<Tx extends SqlTx> {
+  /** Advances the checkpoints in the read model's transaction (never backwards). */
+  save(tx: Tx, projection: string, checkpoints: readonly Checkpoint[]): Promise<void>;
+}
+
+export interface OutboxPort<Tx extends SqlTx> {
+  /** Appends facts to the outbox in the caller's transaction. */
+  append(tx: Tx, events: readonly NewEvent[], options?: { traceparent?: string }): Promise<EventEnvelope[]>;
+}
+
+export interface EventLogPage {
+  after: bigint;
+  limit: number;
+  types?: readonly string[];
+  topics?: readonly string[];
+  untilPosition?: bigint;
+}
+
+/** The event log (the outbox) in position order, read page by page. */
+export interface EventLogReader {
+  page(query: EventLogPage): Promise<Array<{ position: bigint; envelope: unknown }>>;
+}
+
+/** Runs handling inside a trace span whose parent is the event's traceparent. */
+export type SpanPort = <T>(name: string, span: { traceparent?: string; attributes: Record<string, string | number> }, fn: () => Promise<T>) => Promise<T>;

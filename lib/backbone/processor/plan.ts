@@ -1,0 +1,69 @@
+// Pure run planning: decodes one partition's messages and decides, from a
+// position, what comes next — skip a message, dead-letter it at once (it cannot
+// be decoded), or apply a run of consecutive, decodable, handled messages.
+import { randomBytes } from 'node:crypto';
+import type { AppError } from '../../errors';
+import { decodeMessage, type DecodeResult } from '../../domain/events/decode';
+import type { EventRegistry } from '../../domain/events/registry';
+import { newTraceContext } from '../../domain/events/trace-context';
+import type { BatchItem } from '../consumer-definition';
+import type { RawHeader } from '../ports';
+import type { IncomingMessage } from './deps';
+
+export interface Decoded {
+  message: IncomingMessage;
+  result: DecodeResult;
+}
+
+export interface ReadyItem extends BatchItem {
+  decoded: Decoded;
+}
+
+export type Step =
+  | { kind: 'skip'; decoded: Decoded }
+  | { kind: 'dead-letter'; decoded: Decoded; error: AppError }
+  | { kind: 'run'; items: ReadyItem[] };
+
+export interface PlanRules {
+  handles: ReadonlySet<string>;
+  registry: Pick<EventRegistry, 'has'>;
+  maxChunk: number;
+}
+
+const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+export function headerValue(headers: readonly RawHeader[], key: string): string | undefined {
+  const h = headers.find((x) => x.key === key);
+  return h ? Buffer.from(h.valueBase64, 'base64').toString('utf8') : undefined;
+}
+
+export function decodeIncoming(registry: EventRegistry, message: IncomingMessage, maxBytes: number | undefined): Decoded {
+  const headers = { traceparent: headerValue(message.headers, 'traceparent') };
+  const result = decodeMessage(registry, { value: message.value, headers }, { maxBytes, newTrace: () => newTraceContext(randomHex) });
+  return { message, result };
+}
+
+/** The item to apply for a decoded message, or null when it is not this consumer's to apply. */
+function readyItem(decoded: Decoded, rules: PlanRules): ReadyItem | null {
+  if (!decoded.result.ok || !rules.handles.has(decoded.result.envelope.type)) return null;
+  const { topic, partition, offset } = decoded.message;
+  return { event: decoded.result.envelope, message: { topic, partition, offset }, decoded };
+}
+
+/** What to do with decoded[from] (and, for a run, the messages after it). */
+export function nextStep(decoded: readonly Decoded[], from: number, rules: PlanRules): Step {
+  const current = decoded[from]!;
+  const { result } = current;
+  if (!result.ok) {
+    // A known type this consumer does not handle: its data or version is not this consumer's concern.
+    const othersBusiness = result.partial.type !== undefined && rules.registry.has(result.partial.type) && !rules.handles.has(result.partial.type);
+    return othersBusiness ? { kind: 'skip', decoded: current } : { kind: 'dead-letter', decoded: current, error: result.error };
+  }
+  const items: ReadyItem[] = [];
+  for (let i = from; i < decoded.length && items.length < rules.maxChunk; i++) {
+    const item = readyItem(decoded[i]!, rules);
+    if (!item) break;
+    items.push(item);
+  }
+  return items.length === 0 ? { kind: 'skip', decoded: current } : { kind: 'run', items };
+}

@@ -1,0 +1,143 @@
+// The message processor over in-memory ports (no database): run planning, the
+// batch path's fallback to one-by-one (and that it says why), dedup within a run.
+import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { createMessageProcessor, type IncomingMessage } from '@/lib/backbone/processor';
+import { decodeIncoming, nextStep } from '@/lib/backbone/processor/plan';
+import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import type { AttemptRecord, DeadLetter, SqlTx } from '@/lib/backbone/ports';
+import { buildEnvelope } from '@/lib/domain/events/envelope';
+import { createOrderEventRegistry } from '@/lib/demo/orders/events';
+
+const registry = createOrderEventRegistry();
+const trace = { traceId: 'ab'.repeat(16), traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` };
+
+function message(offset: number, type = 'orders.OrderCancelled', value?: Buffer, id = randomUUID()): IncomingMessage {
+  const orderId = randomUUID();
+  const envelope = buildEnvelope(
+    { type, version: 1, subject: orderId, data: { orderId, customerId: 'c-1', reason: 'test' } },
+    { id, time: new Date(0), source: '/test', ...trace },
+  );
+  return { topic: 't', partition: 0, offset: String(offset), key: null, value: value ?? Buffer.from(JSON.stringify(envelope)), headers: [] };
+}
+
+/** In-memory ports; a transaction (and a savepoint) that throws undoes its inbox claims and attempt records. */
+function memoryPorts() {
+  const inbox = new Set<string>();
+  const attempts: AttemptRecord[] = [];
+  const letters: DeadLetter[] = [];
+  let savepoint: { inbox: Set<string>; attempts: number } | null = null;
+  const snapshot = () => ({ inbox: new Set(inbox), attempts: attempts.length });
+  const restore = (s: { inbox: Set<string>; attempts: number }) => {
+    inbox.clear();
+    s.inbox.forEach((k) => inbox.add(k));
+    attempts.length = s.attempts;
+  };
+  const tx: SqlTx = {
+    async $executeRawUnsafe(sql) {
+      if (sql === 'SAVEPOINT event') savepoint = snapshot();
+      if (sql === 'ROLLBACK TO SAVEPOINT event') restore(savepoint!);
+      return 0;
+    },
+    $queryRawUnsafe: async <T>() => [] as T,
+  };
+  const ports = {
+    transactions: {
+      async run<T>(fn: (t: SqlTx) => Promise<T>) {
+        const before = snapshot();
+        try {
+          return await fn(tx);
+        } catch (error) {
+          restore(before);
+          throw error;
+        }
+      },
+    },
+    inbox: {
+      async claim(_tx: SqlTx, consumer: string, items: readonly { eventId: string }[]) {
+        const fresh = new Set<string>();
+        for (const { eventId } of items) {
+          if (inbox.has(`${consumer}/${eventId}`)) continue;
+          inbox.add(`${consumer}/${eventId}`);
+          fresh.add(eventId);
+        }
+        return fresh;
+      },
+    },
+    attempts: { record: async (_tx: SqlTx, records: readonly AttemptRecord[]) => void attempts.push(...records) },
+    deadLetters: { store: async (_tx: SqlTx, letter: DeadLetter) => (letters.push(letter), 'id') },
+    outbox: { append: async () => [] },
+  };
+  return { ports, attempts, letters };
+}
+
+describe('run planning', () => {
+  const rules = { handles: new Set(['orders.OrderCancelled']), registry, maxChunk: 2 };
+  const decoded = [
+    message(0),
+    message(1),
+    message(2),
+    message(3, 'payments.PaymentFailed'),
+    message(4, 'orders.OrderCancelled', Buffer.from('{not json')),
+  ].map((m) => decodeIncoming(registry, m, undefined));
+
+  it('takes consecutive handled messages as one run, up to maxChunk', () => {
+    const step = nextStep(decoded, 0, rules);
+    expect(step.kind === 'run' && step.items.map((i) => i.message.offset)).toEqual(['0', '1']);
+    const rest = nextStep(decoded, 2, rules);
+    expect(rest.kind === 'run' && rest.items.map((i) => i.message.offset)).toEqual(['2']);
+  });
+  it('skips a type the consumer does not handle and dead-letters what cannot be decoded', () => {
+    expect(nextStep(decoded, 3, rules).kind).toBe('skip');
+    const step = nextStep(decoded, 4, rules);
+    expect(step.kind === 'dead-letter' && step.error.code).toBe('undecodable');
+  });
+});
+
+describe('message processor', () => {
+  it('falls back from a failing batch to one by one, logs the cause, and applies each event once', async () => {
+    const { ports, attempts, letters } = memoryPorts();
+    const applied: string[] = [];
+    const definition: ConsumerDefinition = {
+      name: 'fallback',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      async handle() {},
+      async handleBatch(items) {
+        if (items.length > 1) throw new TypeError('connection pool exhausted');
+        applied.push(items[0]!.event.id);
+      },
+    };
+    const log: string[] = [];
+    const duplicateId = randomUUID();
+    const messages = [message(0), message(1, undefined, undefined, duplicateId), message(2, undefined, undefined, duplicateId)];
+    const done: string[] = [];
+    const processor = createMessageProcessor(definition, { ...ports, registry, log: (line) => log.push(line) });
+    expect(await processor.process(messages, { onDone: (m) => done.push(m.offset) })).toBe(true);
+
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/batch of 3 failed .*connection pool exhausted.*one by one/);
+    expect(done).toEqual(['0', '1', '2']);
+    expect(applied).toHaveLength(2);
+    expect(attempts.map((a) => a.outcome)).toEqual(['ok', 'ok', 'duplicate']);
+    expect(letters).toHaveLength(0);
+  });
+
+  it('retries an unclassified failure within the attempt budget, then dead-letters it with its history', async () => {
+    const { ports, attempts, letters } = memoryPorts();
+    const definition: ConsumerDefinition = {
+      name: 'refuses',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      handle: async () => {
+        throw new RangeError('boom');
+      },
+      retry: { maxAttempts: 3, baseMs: 1, maxMs: 1 },
+    };
+    const processor = createMessageProcessor(definition, { ...ports, registry, sleep: async () => {}, log: () => {} });
+    await processor.process([message(0)], { onDone: () => {} });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.attempts).toHaveLength(3);
+    expect(attempts.map((a) => a.outcome)).toEqual(['retry', 'retry', 'dead_lettered']);
+  });
+});
