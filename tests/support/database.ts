@@ -7,7 +7,10 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { applyMigrations } from '../../lib/adapters/prisma/schema-engine';
+import { resolvePostgres } from '../../lib/adapters/postgres/resolve-server';
+import { databaseSelectionEnvSchema } from '../../lib/config/database-env';
+import { parseEnv } from '../../lib/config/parse-env';
+import { applyMigrations } from '../../lib/tooling/schema-engine';
 
 export interface TestDatabase {
   url: string;
@@ -22,12 +25,28 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const schemaPath = path.join(root, 'prisma', 'schema.prisma');
 const migrationsDir = path.join(root, 'prisma', 'migrations');
 
-function baseUrl(): string {
-  return process.env.TEST_DATABASE_URL_BASE || 'postgresql://postgres@127.0.0.1:5432';
+let serverUrl: Promise<string> | undefined;
+/**
+ * The server test databases are made on: TEST_DATABASE_URL_BASE; else the server on
+ * DEFAULT_POSTGRES_ADDRESS (127.0.0.1:5432); else the running embedded server, which
+ * `npm test` starts and hands over through TEST_DATABASE_URL_BASE (docs/testing.md).
+ */
+export function testServerUrl(): Promise<string> {
+  serverUrl ??= (async () => {
+    const env = parseEnv(databaseSelectionEnvSchema, process.env, 'tests');
+    const found = await resolvePostgres({ env, configuredUrl: env.TEST_DATABASE_URL_BASE, root, database: '', startEmbedded: false });
+    if (found) return found.url;
+    throw new Error(
+      `No PostgreSQL for the tests: nothing answers on ${env.DEFAULT_POSTGRES_ADDRESS} and the embedded server is not running. ` +
+        '`npm test` starts it; for one layer or file: `npx tsx scripts/embedded-postgres.ts start` (or set TEST_DATABASE_URL_BASE).',
+    );
+  })();
+  serverUrl.catch(() => (serverUrl = undefined));
+  return serverUrl;
 }
 
-function urlFor(database: string): string {
-  const u = new URL(baseUrl());
+async function urlFor(database: string): Promise<string> {
+  const u = new URL(await testServerUrl());
   u.pathname = `/${database}`;
   return u.toString();
 }
@@ -50,7 +69,7 @@ function hashMigrations(): Promise<string> {
 }
 
 async function withAdmin<T>(run: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: urlFor('postgres') });
+  const admin = new pg.Client({ connectionString: await urlFor('postgres') });
   await admin.connect();
   try {
     return await run(admin);
@@ -73,7 +92,7 @@ async function ensureTemplate(admin: pg.Client): Promise<void> {
   }
   await admin.query(`CREATE DATABASE ${TEMPLATE}`);
   try {
-    await applyMigrations({ url: urlFor(TEMPLATE), schemaPath, migrationsDir });
+    await applyMigrations({ url: await urlFor(TEMPLATE), schemaPath, migrationsDir });
   } catch (e) {
     // No half-migrated template: the next run starts over.
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
@@ -106,7 +125,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     }
   });
   return {
-    url: urlFor(name),
+    url: await urlFor(name),
     // WITH (FORCE) terminates the sessions still connected (pools a test forgot to end), then drops.
     drop: () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };

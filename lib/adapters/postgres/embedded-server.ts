@@ -83,7 +83,7 @@ async function prepareDataDir(dataDir: string, runAs: RunAs): Promise<void> {
   await chmod(dataDir, 0o700); // initdb and the server insist on it
 }
 
-async function initialise(dataDir: string, runAs: RunAs): Promise<void> {
+async function initialise(dataDir: string, runAs: RunAs, throwaway: boolean): Promise<void> {
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
   if ((await readdir(dataDir)).length > 0) {
     throw new Error(`embedded PostgreSQL: ${dataDir} is not empty but holds no cluster; remove it (or its contents) and retry.`);
@@ -104,6 +104,7 @@ async function initialise(dataDir: string, runAs: RunAs): Promise<void> {
       '--locale-provider=builtin',
       '--builtin-locale=C.UTF-8',
       '--no-instructions',
+      ...(throwaway ? ['--no-sync'] : []),
     ],
     runAs,
   );
@@ -133,8 +134,15 @@ async function logTail(dataDir: string): Promise<string> {
   return text.trim().split('\n').slice(-8).join('\n');
 }
 
+export interface StartOptions {
+  dataDir: string;
+  port: number;
+  /** Data nobody keeps (a smoke test's temp dir): skip fsync, most of initdb's time. */
+  throwaway?: boolean;
+}
+
 /** Starts the server on `dataDir` (initialising it first), or reuses the one running there. */
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(options: StartOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
   const running = await embeddedServerStatus(dataDir);
   if (running) return { port: running.port, startedHere: false, url: (db) => embeddedUrl(running.port, db) };
@@ -143,11 +151,15 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   }
   const runAs = runAsUser(dataDir);
   await prepareDataDir(dataDir, runAs);
-  await initialise(dataDir, runAs);
+  await initialise(dataDir, runAs, options.throwaway ?? false);
   const { pgCtl } = await ensureEmbeddedBinaries();
   const log = path.join(dataDir, 'server.log');
   try {
-    await run(pgCtl, ['start', '-D', dataDir, '-l', log, '-w', '-t', '60', '-o', `-p ${options.port}`], runAs);
+    await run(
+      pgCtl,
+      ['start', '-D', dataDir, '-l', log, '-w', '-t', '60', '-o', `-p ${options.port}${options.throwaway ? ' -c fsync=off' : ''}`],
+      runAs,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}\nLast lines of ${log}:\n${await logTail(dataDir)}`);
   }

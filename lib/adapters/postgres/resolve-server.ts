@@ -26,6 +26,8 @@ export interface ResolveOptions {
   database: string;
   /** May start the embedded server (the demo, npm test); CLIs only look for a running one. */
   startEmbedded: boolean;
+  /** Start it with fsync off (its data is thrown away: smoke tests). */
+  throwaway?: boolean;
 }
 
 function withDatabase(url: string, database: string): string {
@@ -63,7 +65,7 @@ export async function resolvePostgres(options: ResolveOptions): Promise<Resolved
       stop: null,
     };
   }
-  const server = await startEmbeddedPostgres({ dataDir, port: env.EMBEDDED_POSTGRES_PORT });
+  const server = await startEmbeddedPostgres({ dataDir, port: env.EMBEDDED_POSTGRES_PORT, throwaway: options.throwaway });
   return {
     url: server.url(database),
     source: 'embedded',
