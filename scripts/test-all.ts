@@ -1,8 +1,10 @@
 // `npm test`: every test layer, in order, with one summary at the end.
 //
-//   1. prerequisites: the Prisma client (npm run db:generate when it is missing) and Kafka
+//   1. prerequisites: the Prisma client (npm run db:generate when it is missing), Kafka
 //      (started with infra/kafka/kafka.sh unless KAFKA_BROKERS points elsewhere; then it
-//      must answer);
+//      must answer) and PostgreSQL (TEST_DATABASE_URL_BASE, else the server on
+//      127.0.0.1:5432, else the embedded server, started here and stopped at the end;
+//      the int and e2e layers get it through TEST_DATABASE_URL_BASE);
 //   2. unit, then int (vitest, one run per project, JSON reports in
 //      test-results/vitest-unit.json and test-results/vitest-int.json);
 //   3. the production build (`next build`; SKIP_BUILD=1 reuses an existing one);
@@ -19,6 +21,9 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolvePostgres } from '../lib/adapters/postgres/resolve-server';
+import { databaseSelectionEnvSchema } from '../lib/config/database-env';
+import { parseEnv } from '../lib/config/parse-env';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'test-results');
@@ -164,6 +169,39 @@ async function ensureKafka(): Promise<boolean> {
   return ok;
 }
 
+/** Picks the server the int and e2e layers use; returns how to stop it when it was started here. */
+async function ensurePostgres(): Promise<{ ok: boolean; stop: (() => Promise<void>) | null }> {
+  const started = Date.now();
+  banner('postgresql');
+  try {
+    const env = parseEnv(databaseSelectionEnvSchema, process.env, 'npm test');
+    const server = await resolvePostgres({ env, configuredUrl: env.TEST_DATABASE_URL_BASE, root, database: '', startEmbedded: true });
+    if (!server) throw new Error('no server'); // unreachable: startEmbedded
+    // Children (vitest workers, Playwright's global setup) inherit it.
+    process.env.TEST_DATABASE_URL_BASE = server.url;
+    console.log(`test databases on the ${server.description}`);
+    steps.push({ name: 'postgresql', ok: true, seconds: (Date.now() - started) / 1000, note: server.description });
+    return { ok: true, stop: server.stop };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(message);
+    steps.push({ name: 'postgresql', ok: false, seconds: (Date.now() - started) / 1000, note: message.split('\n')[0]!.slice(0, 200) });
+    return { ok: false, stop: null };
+  }
+}
+
+async function stopPostgres(stop: (() => Promise<void>) | null): Promise<void> {
+  if (!stop) return;
+  const started = Date.now();
+  try {
+    await stop();
+    steps.push({ name: 'postgresql stop', ok: true, seconds: (Date.now() - started) / 1000, note: 'embedded server stopped' });
+  } catch (error) {
+    const note = `could not stop the embedded server: ${error instanceof Error ? error.message : String(error)}`;
+    steps.push({ name: 'postgresql stop', ok: false, seconds: (Date.now() - started) / 1000, note: note.slice(0, 200) });
+  }
+}
+
 // ── 2. unit + int (vitest) ───────────────────────────────────────────────────────────
 
 interface VitestReport {
@@ -217,14 +255,15 @@ async function runVitestProject(project: 'unit' | 'int', prismaOk: boolean): Pro
   layer.note = `${files.length} file(s)${prismaOk ? '' : '; Prisma client missing'}`;
 }
 
-async function runVitest(kafkaOk: boolean, prismaOk: boolean): Promise<void> {
+async function runVitest(kafkaOk: boolean, postgresOk: boolean, prismaOk: boolean): Promise<void> {
   // One run per project: separate reports and timings, and a crash in one project
   // cannot hide the other's results.
   await runVitestProject('unit', prismaOk);
-  if (kafkaOk) {
+  if (kafkaOk && postgresOk) {
     await runVitestProject('int', prismaOk);
   } else {
-    layers.push({ name: 'int', passed: 0, failed: 0, skipped: 0, problems: ['not run: Kafka did not answer (see the kafka step above)'] });
+    const missing = kafkaOk ? 'no PostgreSQL (see the postgresql step above)' : 'Kafka did not answer (see the kafka step above)';
+    layers.push({ name: 'int', passed: 0, failed: 0, skipped: 0, problems: [`not run: ${missing}`] });
   }
 }
 
@@ -291,9 +330,11 @@ async function main(): Promise<number> {
 
   const prismaOk = await ensurePrismaClient();
   const kafkaOk = await ensureKafka();
-  await runVitest(kafkaOk, prismaOk);
+  const postgres = await ensurePostgres();
+  await runVitest(kafkaOk, postgres.ok, prismaOk);
   const buildOk = await build();
   await runE2e(buildOk);
+  await stopPostgres(postgres.stop);
 
   banner('summary');
   for (const s of steps) {
@@ -302,7 +343,7 @@ async function main(): Promise<number> {
   console.log('');
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   // (A Kafka that does not answer shows as the int layer's problem, counted there.)
-  const prerequisiteFailures = steps.filter((s) => !s.ok && s.name === 'prisma client');
+  const prerequisiteFailures = steps.filter((s) => !s.ok && ['prisma client', 'postgresql', 'postgresql stop'].includes(s.name));
   for (const layer of layers) {
     // A layer that could not run or crashed counts as (at least) one failure.
     const counts = { passed: layer.passed, failed: layer.failed + layer.problems.length, skipped: layer.skipped };
