@@ -6,6 +6,7 @@ import { createDb } from '../lib/adapters/prisma/client';
 import { userCreateEnvSchema } from '../lib/config/schemas';
 import { loadEnvOrExit } from '../lib/config/parse-env';
 import { isAppError } from '../lib/errors';
+import { inputIssues } from '../lib/domain/input-issues';
 
 const usage = 'Usage: npm run user:create -- --email <e-mail> --role <viewer|operator|admin> [--name <name>] [--reset]';
 
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
   }
   const input = createUserInputSchema.safeParse({ email: values.email, role: values.role, name: values.name });
   if (!input.success) {
-    for (const issue of input.error.issues) console.error(`--${issue.path.join('.')}: ${issue.message}`);
+    for (const issue of inputIssues(input.error)) console.error(`--${issue.path}: ${issue.message}`);
     console.error(usage);
     return 64;
   }

@@ -1,16 +1,24 @@
 import type { Db } from '../adapters/prisma/client';
 import type { SessionUser } from '../domain/session-user';
-import { updateKnobs, type DemoKnobs, type DemoKnobsUpdate } from '../demo/knobs';
+import { updateKnobsIn, type DemoKnobs, type DemoKnobsUpdate } from '../demo/knobs';
 import { recordAudit } from './record-audit';
 
-/** Changes the demo's fault knobs for a signed-in operator; every change (or failed attempt) is audited. */
+const ACTION = 'demo.knobs.update';
+
+/**
+ * Changes the demo's fault knobs for a signed-in operator. The change and its audit
+ * entry commit together (one transaction): no change without its record, no record
+ * of a change that did not happen. A failed attempt is audited afterwards, on its own.
+ */
 export async function updateDemoKnobs(db: Db, actor: SessionUser, patch: DemoKnobsUpdate): Promise<DemoKnobs> {
   try {
-    const knobs = await updateKnobs(db, patch, actor.email);
-    await recordAudit(db, { actor, action: 'demo.knobs.update', target: 'demo_knobs', outcome: 'ok', details: { patch } });
-    return knobs;
+    return await db.$transaction(async (tx) => {
+      const knobs = await updateKnobsIn(tx, patch, actor.email);
+      await recordAudit(tx, { actor, action: ACTION, target: 'demo_knobs', outcome: 'ok', details: { patch } });
+      return knobs;
+    });
   } catch (error) {
-    await recordAudit(db, { actor, action: 'demo.knobs.update', target: 'demo_knobs', outcome: 'failed', details: { patch, error: (error as Error).message } });
+    await recordAudit(db, { actor, action: ACTION, target: 'demo_knobs', outcome: 'failed', details: { patch, error: error instanceof Error ? error.message : String(error) } });
     throw error;
   }
 }

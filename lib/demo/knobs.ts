@@ -3,9 +3,10 @@
 // or crawl, which consumer is paused. Changed from the CLI or the console while
 // everything runs; workers see changes through a polling cache within ~1 s.
 import { z } from 'zod';
-import type { Db } from '../adapters/prisma/client';
+import type { Db, Prisma } from '../adapters/prisma/client';
 import { CONSUMER_NAME } from '../backbone/consumer-definition';
 import { AppError } from '../errors';
+import { inputIssues } from '../domain/input-issues';
 
 const share = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 const consumerName = z.string().regex(CONSUMER_NAME, 'must be a consumer name (lowercase letters, digits, "-")');
@@ -71,25 +72,24 @@ export async function readKnobs(db: Pick<Db, 'demoKnobs'>): Promise<DemoKnobs> {
   return fromStored(row?.settings);
 }
 
-function issuesOf(error: z.ZodError) {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-}
-
 /** Merges `patch` into the stored knobs, validates the result, stores it; returns the new knobs. */
 export async function updateKnobs(db: Db, patch: unknown, actor: string): Promise<DemoKnobs> {
+  return db.$transaction((tx) => updateKnobsIn(tx, patch, actor));
+}
+
+/** updateKnobs inside the caller's transaction (e.g. to audit the change atomically with it). */
+export async function updateKnobsIn(tx: Prisma.TransactionClient, patch: unknown, actor: string): Promise<DemoKnobs> {
   const update = knobsUpdateSchema.safeParse(patch);
-  if (!update.success) throw new AppError('bad_request', 'Invalid knobs.', { details: { issues: issuesOf(update.error) } });
+  if (!update.success) throw new AppError('bad_request', 'Invalid knobs.', { details: { issues: inputIssues(update.error) } });
   const who = actorSchema.safeParse(actor);
-  if (!who.success) throw new AppError('bad_request', 'Invalid actor.', { details: { issues: issuesOf(who.error) } });
-  return db.$transaction(async (tx) => {
-    await tx.demoKnobs.createMany({ data: [{ id: 1, settings: { ...DEFAULT_KNOBS } }], skipDuplicates: true });
-    // Serialises concurrent updates, so neither loses the other's fields.
-    const rows = await tx.$queryRaw<Array<{ settings: unknown }>>`SELECT settings FROM demo_knobs WHERE id = 1 FOR UPDATE`;
-    const merged = knobsSchema.safeParse({ ...fromStored(rows[0]?.settings), ...update.data });
-    if (!merged.success) throw new AppError('bad_request', 'Invalid knobs.', { details: { issues: issuesOf(merged.error) } });
-    await tx.demoKnobs.update({ where: { id: 1 }, data: { settings: merged.data, updatedAt: new Date(), updatedBy: who.data } });
-    return merged.data;
-  });
+  if (!who.success) throw new AppError('bad_request', 'Invalid actor.', { details: { issues: inputIssues(who.error) } });
+  await tx.demoKnobs.createMany({ data: [{ id: 1, settings: { ...DEFAULT_KNOBS } }], skipDuplicates: true });
+  // Serialises concurrent updates, so neither loses the other's fields.
+  const rows = await tx.$queryRaw<Array<{ settings: unknown }>>`SELECT settings FROM demo_knobs WHERE id = 1 FOR UPDATE`;
+  const merged = knobsSchema.safeParse({ ...fromStored(rows[0]?.settings), ...update.data });
+  if (!merged.success) throw new AppError('bad_request', 'Invalid knobs.', { details: { issues: inputIssues(merged.error) } });
+  await tx.demoKnobs.update({ where: { id: 1 }, data: { settings: merged.data, updatedAt: new Date(), updatedBy: who.data } });
+  return merged.data;
 }
 
 export interface KnobCache {

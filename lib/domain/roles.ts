@@ -30,6 +30,7 @@ export const actionRoles = {
   'projection.rebuild': 'admin',
   'demo.knobs.update': 'operator',
   'user.create': 'admin',
+  'user.reset': 'admin',
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof actionRoles;
 

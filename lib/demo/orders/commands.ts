@@ -7,6 +7,7 @@ import type { Db, Prisma } from '../../adapters/prisma/client';
 import type { OutboxWriter } from '../../adapters/outbox/outbox-writer';
 import type { EventEnvelope, NewEvent } from '../../domain/events/envelope';
 import { AppError, isAppError } from '../../errors';
+import { inputIssues } from '../../domain/input-issues';
 import { decide, evolve, type OrderCommand, type OrderState, type OrderStatus } from './decider';
 import { latestVersion, type OrderEvent } from './events';
 import { loadOrderForUpdate, saveOrder } from './order-store';
@@ -75,14 +76,10 @@ export async function runOrderCommand(scope: CommandScope, command: OrderCommand
   return { orderId: next.orderId, status: next.status, events: envelopes.map((e) => ({ id: e.id, type: e.type })) };
 }
 
-function issuesOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-}
-
 /** Validates `input`, then runs it in its own transaction, honouring an Idempotency-Key. */
 export async function executeOrderCommand(deps: CommandDeps, input: OrderCommandInput, options: ExecuteOptions = {}): Promise<ExecuteResult> {
   const parsed = orderCommandInputSchema.safeParse(input);
-  if (!parsed.success) throw new AppError('bad_request', 'Invalid command.', { details: { issues: issuesOf(parsed.error) } });
+  if (!parsed.success) throw new AppError('bad_request', 'Invalid command.', { details: { issues: inputIssues(parsed.error) } });
   const request = parsed.data;
   const key = options.idempotencyKey;
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
