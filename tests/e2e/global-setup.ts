@@ -8,7 +8,7 @@ import { existsSync, openSync, closeSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createTestDatabase } from '../support/database';
+import { createTestDatabase, testServerUrl } from '../support/database';
 import { createUser } from '../../lib/app/create-user';
 import { createDb } from '../../lib/adapters/prisma/client';
 import {
@@ -90,7 +90,8 @@ export default async function globalSetup(): Promise<void> {
   }
   await cleanUpRecordedRun(log);
 
-  const databaseBase = process.env.TEST_DATABASE_URL_BASE || 'postgresql://postgres@127.0.0.1:5432';
+  // npm test hands the server over in TEST_DATABASE_URL_BASE (the embedded one when nothing else answers).
+  const databaseBase = await testServerUrl();
   assertLocalDatabaseUrl(databaseBase, 'TEST_DATABASE_URL_BASE');
 
   const port = e2ePort();
