@@ -8,12 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolvePostgres } from '../lib/adapters/postgres/resolve-server';
+import { databaseSelectionEnvSchema } from '../lib/config/database-env';
+import { parseEnv } from '../lib/config/parse-env';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = process.env.PORT ?? '3000';
 const adminEmail = process.env.DEMO_ADMIN_EMAIL ?? 'admin@signalbox.local';
 const children: { name: string; child: ChildProcess }[] = [];
 let startedKafka = false;
+let stopDatabase: (() => Promise<void>) | null = null; // set only when this run started the embedded server
 let stopping = false;
 
 function step(title: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
@@ -26,7 +30,7 @@ function step(title: string, command: string, args: string[], env: NodeJS.Proces
   return result.stdout ?? '';
 }
 
-function start(name: string, args: string[], env: NodeJS.ProcessEnv) {
+function spawnPrefixed(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(args[0]!, args.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${name}] `;
   const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
@@ -40,10 +44,43 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv) {
   };
   forward(child.stdout!, process.stdout);
   forward(child.stderr!, process.stderr);
+  return child;
+}
+
+function start(name: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawnPrefixed(name, args, env);
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`demo: ${name} exited (${signal ?? code}); press Ctrl-C to stop the rest`);
   });
   children.push({ name, child });
+}
+
+// Workers are restarted when they exit: 1 s, doubling to 30 s while they keep failing,
+// back to 1 s once one has run for a minute. Exit 78 (invalid configuration) is not
+// retried: it would fail the same way.
+const RESTART_MIN_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+const RAN_A_WHILE_MS = 60_000;
+
+function supervise(name: string, args: string[], env: NodeJS.ProcessEnv) {
+  const entry = { name, child: spawnPrefixed(name, args, env) };
+  children.push(entry);
+  let delay = RESTART_MIN_MS;
+  const watch = (child: ChildProcess, startedAt: number) =>
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      if (code === 78) return console.error(`demo: ${name} exited with ${how} (invalid configuration); not restarting it`);
+      if (Date.now() - startedAt >= RAN_A_WHILE_MS) delay = RESTART_MIN_MS;
+      console.error(`demo: ${name} exited with ${how}; restarting in ${delay / 1000} s`);
+      setTimeout(() => {
+        if (stopping) return;
+        entry.child = spawnPrefixed(name, args, env);
+        watch(entry.child, Date.now());
+      }, delay);
+      delay = Math.min(RESTART_MAX_MS, delay * 2);
+    });
+  watch(entry.child, Date.now());
 }
 
 async function shutdown(code: number) {
@@ -57,6 +94,8 @@ async function shutdown(code: number) {
   }
   for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   if (startedKafka) spawnSync('bash', ['infra/kafka/kafka.sh', 'stop'], { cwd: root, stdio: 'inherit' });
+  // Last: the workers above may still have been writing while they stopped.
+  if (stopDatabase) await stopDatabase().catch((e: unknown) => console.error(`demo: could not stop the embedded PostgreSQL: ${String(e)}`));
   console.log('demo: stopped.');
   process.exit(code);
 }
@@ -94,6 +133,14 @@ async function main() {
     step('starting the local Kafka broker', 'bash', ['infra/kafka/kafka.sh', 'start']);
     startedKafka = !alreadyRunning && !process.env.DEMO_KEEP_KAFKA;
   }
+  // DATABASE_URL, else the server on 127.0.0.1:5432, else the embedded one (docs/database.md).
+  // Exported, so every step below and every child uses the same database.
+  const databaseEnv = parseEnv(databaseSelectionEnvSchema, process.env, 'demo');
+  if (!databaseEnv.DATABASE_URL) console.log('demo: choosing PostgreSQL (DATABASE_URL is not set)');
+  const database = (await resolvePostgres({ env: databaseEnv, configuredUrl: databaseEnv.DATABASE_URL, root, database: 'signalbox', startEmbedded: true }))!;
+  stopDatabase = database.stop;
+  process.env.DATABASE_URL = database.url;
+  console.log(`demo: database: ${database.description}`);
   step('applying database migrations', tsx, ['scripts/db-migrate.ts']);
   const created = step('creating the demo admin', tsx, ['scripts/user-create.ts', '--email', adminEmail, '--role', 'admin', '--name', 'Demo admin', '--reset']);
   const password = /Password \(shown once\): (\S+)/.exec(created)?.[1];
@@ -116,9 +163,10 @@ async function main() {
     ['consumers', 'workers/demo-consumers/index.ts'],
     ['orders-api', 'workers/orders-api/index.ts'],
     ['traffic', 'workers/traffic-generator/index.ts'],
+    ['lag-sampler', 'workers/lag-sampler/index.ts'],
     ['maintenance', 'workers/maintenance/index.ts'],
   ] as const) {
-    if (existsSync(path.join(root, file))) start(name, [process.execPath, '--import', 'tsx', file], env);
+    if (existsSync(path.join(root, file))) supervise(name, [process.execPath, '--import', 'tsx', file], env);
   }
 
   const url = `http://localhost:${port}`;
@@ -137,6 +185,7 @@ async function main() {
   console.log(` Signalbox is running:  ${url}`);
   console.log(` Sign in as:            ${adminEmail}`);
   console.log(` Password:              ${password ?? '(see above)'}`);
+  console.log(` Database:              ${database.description}`);
   console.log(' Orders API (demo):     http://127.0.0.1:3100  (POST /orders …)');
   console.log(' Fault knobs:           npx tsx scripts/orders-cli.ts knobs set --poison 0.1 --transient 0.2');
   console.log(' Stop:                  Ctrl-C');

@@ -1,0 +1,51 @@
+// One active lag sampler however many run: a session-level advisory lock held on a
+// dedicated connection for as long as the sampler is active. If that connection dies,
+// PostgreSQL releases the lock and a standby takes over on its next try.
+import type pg from 'pg';
+
+/** Any fixed bigint, distinct from the relay's lane locks and the pruner's key. */
+export const SAMPLER_LOCK = 0x1a65_5a3e;
+
+export interface Leadership {
+  /** Still holding the lock? Checks the connection with a round trip. */
+  check(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+export async function tryLeadership(pool: pg.Pool): Promise<Leadership | null> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on('error', onError);
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SAMPLER_LOCK]);
+    if (!rows[0]?.locked) {
+      client.off('error', onError);
+      client.release();
+      return null;
+    }
+  } catch (error) {
+    client.off('error', onError);
+    client.release(true);
+    throw error;
+  }
+  return {
+    async check() {
+      if (lost) return false;
+      try {
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        lost = true;
+        return false;
+      }
+    },
+    async release() {
+      client.off('error', onError);
+      if (!lost) await client.query('SELECT pg_advisory_unlock($1)', [SAMPLER_LOCK]).catch(() => (lost = true));
+      client.release(lost);
+    },
+  };
+}

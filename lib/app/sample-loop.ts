@@ -1,0 +1,113 @@
+// The lag sampler's loop: every interval, beat the heartbeat; if this instance holds the
+// sampler lock, take a sample, fold rollups and apply retention; otherwise try to take
+// the lock (a standby takes over within one interval when the active one dies).
+import type pg from 'pg';
+import type { Admin, Kafka } from 'kafkajs';
+import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
+import { tryLeadership, type Leadership } from '../adapters/prisma/sampler-lock';
+import { beat, pruneSamples, recentLagSamples, rollUp } from '../adapters/prisma/samples-store';
+import { LagHistory } from '../domain/lag/history';
+import { partitionLag } from '../domain/lag/partition-lag';
+import { errorMessageOf } from '../errors';
+import { sampleLag, type TickResult } from './sample-lag';
+
+export const SAMPLER_KIND = 'lag-sampler';
+
+export interface SampleLoopOptions {
+  pool: pg.Pool;
+  kafka: Kafka;
+  admin: Admin;
+  instance: string;
+  groupPrefix: string | null;
+  intervalMs: number;
+  windowMs: number;
+  rawRetentionMs: number;
+  rollupRetentionMs: number;
+  concurrency: number;
+  now?: () => Date;
+  logger: { info(line: string): void; warn(line: string): void };
+}
+
+export interface SampleLoop {
+  isActive(): boolean;
+  /** Resolves after the next completed tick (tests). */
+  nextTick(): Promise<TickResult | null>;
+  stop(): Promise<void>;
+}
+
+async function restore(pool: pg.Pool, history: LagHistory, since: Date): Promise<void> {
+  for (const r of await recentLagSamples(pool, since)) {
+    const partitions = r.partitions
+      .filter(([topic]) => !isReplayTopic(topic))
+      .map(([topic, partition, logStart, end, committed]) => partitionLag({ topic, partition, logStart, end, committed }));
+    history.add(r.group_id, { at: r.at.getTime(), readable: !(r.status === 'ERR' && partitions.length === 0), members: r.members, partitions });
+  }
+}
+
+export function startSampleLoop(o: SampleLoopOptions): SampleLoop {
+  const now = o.now ?? (() => new Date());
+  const history = new LagHistory(o.windowMs + 2 * o.intervalMs);
+  const timestampCache = new Map<string, number>();
+  let leadership: Leadership | null = null;
+  let previousAt: Date | null = null;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let waiters: ((r: TickResult | null) => void)[] = [];
+
+  async function tick(): Promise<void> {
+    const started = Date.now();
+    let result: TickResult | null = null;
+    let error: string | null = null;
+    try {
+      if (leadership && !(await leadership.check())) {
+        o.logger.warn(`lag sampler ${o.instance}: lost the sampler lock (database connection); standing by`);
+        await leadership.release().catch(() => {});
+        leadership = null;
+      }
+      if (!leadership) {
+        leadership = await tryLeadership(o.pool);
+        if (leadership) {
+          o.logger.info(`lag sampler ${o.instance}: active (holds the sampler lock)`);
+          await restore(o.pool, history, new Date(now().getTime() - o.windowMs - 2 * o.intervalMs));
+        }
+      }
+      if (leadership) {
+        if (timestampCache.size > 50_000) timestampCache.clear();
+        result = await sampleLag({ admin: o.admin, kafka: o.kafka, db: o.pool, history, timestampCache, groupPrefix: o.groupPrefix, windowMs: o.windowMs, concurrency: o.concurrency, now, previousAt });
+        previousAt = result.at;
+        await rollUp(o.pool, new Date(result.at.getTime() - 2 * 60_000));
+        await pruneSamples(o.pool, new Date(result.at.getTime() - o.rawRetentionMs), new Date(result.at.getTime() - o.rollupRetentionMs));
+      }
+    } catch (e) {
+      error = errorMessageOf(e);
+      o.logger.warn(`lag sampler ${o.instance}: tick failed: ${error}`);
+    }
+    const details = { role: leadership ? 'active' : 'standby', intervalMs: o.intervalMs, tickMs: Date.now() - started, groups: result?.groups ?? null, statuses: result?.statuses ?? null, kafkaError: result?.kafkaError ?? null, error };
+    await beat(o.pool, SAMPLER_KIND, o.instance, details).catch((e) => o.logger.warn(`lag sampler ${o.instance}: heartbeat failed: ${errorMessageOf(e)}`));
+    const w = waiters;
+    waiters = [];
+    for (const resolve of w) resolve(result);
+  }
+
+  const schedule = () => {
+    if (stopped) return;
+    running = tick().finally(() => {
+      if (!stopped) timer = setTimeout(schedule, o.intervalMs);
+    });
+  };
+  schedule();
+
+  return {
+    isActive: () => leadership !== null,
+    nextTick: () => new Promise((resolve) => waiters.push(resolve)),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await leadership?.release().catch(() => {});
+      leadership = null;
+      for (const resolve of waiters) resolve(null);
+    },
+  };
+}
