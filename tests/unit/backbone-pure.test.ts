@@ -5,6 +5,7 @@ import { errorFingerprint, firstStackFrame, normaliseErrorMessage } from '@/lib/
 import { formatTraceparent, parseTraceparent } from '@/lib/domain/events/trace-context';
 import { buildEnvelope } from '@/lib/domain/events/envelope';
 import { EventRegistry } from '@/lib/domain/events/registry';
+import { decodeMessage } from '@/lib/domain/events/decode';
 import { classifyError } from '@/lib/backbone/classify-error';
 import { evolveRows } from '@/lib/backbone/projection';
 import { AppError } from '@/lib/errors';
@@ -66,9 +67,25 @@ describe('envelope', () => {
 });
 
 describe('event registry', () => {
-  it('refuses gaps and missing upcasts', () => {
-    expect(() => new EventRegistry([{ type: 'a.B', versions: [{ version: 2, schema: z.any() }] }])).toThrow(/without gaps/);
-    expect(() => new EventRegistry([{ type: 'a.B', versions: [{ version: 1, schema: z.any() }, { version: 2, schema: z.any() }] }])).toThrow(/upcast/);
+  const registry = new EventRegistry({
+    'a.Moved': {
+      schema: z.object({ to: z.string(), by: z.string() }),
+      older: [
+        { schema: z.object({ place: z.string() }), upcast: (d: { place: string }) => ({ to: d.place }) },
+        { schema: z.object({ to: z.string() }), upcast: (d: { to: string }) => ({ ...d, by: 'unknown' }) },
+      ],
+    },
+  });
+  it('numbers versions 1..n from the map, the newest last', () => {
+    expect(registry.latestVersion('a.Moved')).toBe(3);
+    expect(registry.versionsOf('a.Moved')!.map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(registry.has('a.Moved') && !registry.has('a.Other')).toBe(true);
+  });
+  it('upcasts every older version step by step to the newest when decoding', () => {
+    const envelope = { id: '0190a3c2-7a1b-7cde-8f00-000000000002', type: 'a.Moved', version: 1, time: '2026-11-27T00:00:00Z', source: '/x', subject: 's', data: { place: 'home' } };
+    const result = decodeMessage(registry, { value: Buffer.from(JSON.stringify(envelope)), headers: {} }, { newTrace: () => ({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), flags: '01' }) });
+    expect(result.ok && result.envelope.type === 'a.Moved' && result.envelope.data).toEqual({ to: 'home', by: 'unknown' });
+    expect(result.ok && result.upcastFrom).toBe(1);
   });
 });
 

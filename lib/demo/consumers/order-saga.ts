@@ -2,19 +2,19 @@
 // failed payment cancels the order, so no order stays stuck in payment_failed.
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
 import type { PrismaTx } from '../../adapters/prisma/processor-ports';
-import { orderEventTypes, paymentFailedV1 } from '../orders/events';
-import { dataOf, runStep, type DemoConsumerDeps } from './run-step';
+import { orderEventTypes, type OrderEnvelopeOf } from '../orders/events';
+import { runStep, type DemoConsumerDeps } from './run-step';
 
 export const ORDER_SAGA_CONSUMER = 'order-saga';
 
-export function orderSagaConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx> {
+export function orderSagaConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx, OrderEnvelopeOf<'payments.PaymentFailed'>> {
   return {
     name: ORDER_SAGA_CONSUMER,
     topics: [deps.topic],
     handles: [orderEventTypes.PaymentFailed],
     async handle(event, ctx) {
       await deps.faults.beforeHandle(ORDER_SAGA_CONSUMER, event.id);
-      const { orderId, reason } = dataOf(paymentFailedV1, event);
+      const { orderId, reason } = event.data;
       await runStep(ctx, deps, { kind: 'CancelOrder', orderId, reason: `payment failed: ${reason}`.slice(0, 500) }, 'cancelled');
     },
   };

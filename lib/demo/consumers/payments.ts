@@ -1,8 +1,8 @@
 // payments: authorises (or declines) the payment of every placed order.
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
 import type { PrismaTx } from '../../adapters/prisma/processor-ports';
-import { orderEventTypes, orderPlacedV2 } from '../orders/events';
-import { dataOf, runStep, type DemoConsumerDeps } from './run-step';
+import { orderEventTypes, type OrderEnvelopeOf } from '../orders/events';
+import { runStep, type DemoConsumerDeps } from './run-step';
 
 export const PAYMENTS_CONSUMER = 'payments';
 /** Orders above this are declined, as a card limit would. */
@@ -16,14 +16,14 @@ export function decidePayment(order: { customerId: string; amountCents: number }
   return { approved: true };
 }
 
-export function paymentsConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx> {
+export function paymentsConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx, OrderEnvelopeOf<'orders.OrderPlaced'>> {
   return {
     name: PAYMENTS_CONSUMER,
     topics: [deps.topic],
     handles: [orderEventTypes.OrderPlaced],
     async handle(event, ctx) {
       await deps.faults.beforeHandle(PAYMENTS_CONSUMER, event.id);
-      const order = dataOf(orderPlacedV2, event);
+      const order = event.data;
       const decision = decidePayment(order);
       await runStep(
         ctx,

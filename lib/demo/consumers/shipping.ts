@@ -4,23 +4,22 @@
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
 import type { PrismaTx } from '../../adapters/prisma/processor-ports';
 import { carrierFor } from '../orders/command-schemas';
-import { orderEventTypes, paymentAuthorizedV1, shipmentDispatchedV1 } from '../orders/events';
-import { dataOf, runStep, type DemoConsumerDeps } from './run-step';
+import { orderEventTypes, type OrderEnvelopeOf } from '../orders/events';
+import { runStep, type DemoConsumerDeps } from './run-step';
 
 export const SHIPPING_CONSUMER = 'shipping';
 
-export function shippingConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx> {
+export function shippingConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx, OrderEnvelopeOf<'payments.PaymentAuthorized' | 'shipping.ShipmentDispatched'>> {
   return {
     name: SHIPPING_CONSUMER,
     topics: [deps.topic],
     handles: [orderEventTypes.PaymentAuthorized, orderEventTypes.ShipmentDispatched],
     async handle(event, ctx) {
       await deps.faults.beforeHandle(SHIPPING_CONSUMER, event.id);
+      const { orderId } = event.data;
       if (event.type === orderEventTypes.PaymentAuthorized) {
-        const { orderId } = dataOf(paymentAuthorizedV1, event);
         await runStep(ctx, deps, { kind: 'DispatchShipment', orderId, shipmentId: deps.newId(), carrier: carrierFor(orderId) }, 'dispatched');
       } else {
-        const { orderId } = dataOf(shipmentDispatchedV1, event);
         await runStep(ctx, deps, { kind: 'DeliverShipment', orderId }, 'delivered');
       }
     },

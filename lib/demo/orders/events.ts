@@ -2,7 +2,7 @@
 // order (subject = orderId) and travel on one topic, so each order's events
 // stay in order on one partition.
 import { z } from 'zod';
-import { EventRegistry } from '../../domain/events/registry';
+import { EventRegistry, type EventMap, type EventOf, type EventType, type FactOf } from '../../domain/events/registry';
 
 export const ORDERS_TOPIC = 'orders.lifecycle.v1';
 export const ORDERS_SOURCE = '/demo/orders';
@@ -27,38 +27,33 @@ export const orderEventTypes = {
   OrderCancelled: 'orders.OrderCancelled',
 } as const;
 
-export type OrderEvent =
-  | { type: 'orders.OrderPlaced'; data: z.infer<typeof orderPlacedV2> }
-  | { type: 'payments.PaymentAuthorized'; data: z.infer<typeof paymentAuthorizedV1> }
-  | { type: 'payments.PaymentFailed'; data: z.infer<typeof paymentFailedV1> }
-  | { type: 'shipping.ShipmentDispatched'; data: z.infer<typeof shipmentDispatchedV1> }
-  | { type: 'shipping.ShipmentDelivered'; data: z.infer<typeof shipmentDeliveredV1> }
-  | { type: 'orders.OrderCancelled'; data: z.infer<typeof orderCancelledV1> };
+/** The demo's event map: type → newest schema, with older versions and their upcasts. */
+export const orderEvents = {
+  [orderEventTypes.OrderPlaced]: {
+    schema: orderPlacedV2,
+    // v1 had no channel; read as "unknown".
+    older: [{ schema: orderPlacedV1, upcast: (d: z.output<typeof orderPlacedV1>) => ({ ...d, channel: 'unknown' }) }],
+  },
+  [orderEventTypes.PaymentAuthorized]: { schema: paymentAuthorizedV1 },
+  [orderEventTypes.PaymentFailed]: { schema: paymentFailedV1 },
+  [orderEventTypes.ShipmentDispatched]: { schema: shipmentDispatchedV1 },
+  [orderEventTypes.ShipmentDelivered]: { schema: shipmentDeliveredV1 },
+  [orderEventTypes.OrderCancelled]: { schema: orderCancelledV1 },
+} satisfies EventMap;
 
-/** Latest schema version of each type: what producers write. */
-export const latestVersion: Record<OrderEvent['type'], number> = {
-  'orders.OrderPlaced': 2,
-  'payments.PaymentAuthorized': 1,
-  'payments.PaymentFailed': 1,
-  'shipping.ShipmentDispatched': 1,
-  'shipping.ShipmentDelivered': 1,
-  'orders.OrderCancelled': 1,
-};
+type OrderEventMap = typeof orderEvents;
+export type OrderEventType = EventType<OrderEventMap>;
+/** An order fact as the decider produces it: type and data. */
+export type OrderEvent = FactOf<OrderEventMap>;
+/** A decoded order event as handlers and projections get it. */
+export type OrderEnvelope = EventOf<OrderEventMap>;
+export type OrderEnvelopeOf<T extends OrderEventType> = Extract<OrderEnvelope, { type: T }>;
 
-export function createOrderEventRegistry(): EventRegistry {
-  return new EventRegistry([
-    {
-      type: orderEventTypes.OrderPlaced,
-      versions: [
-        // v1 had no channel; read as "unknown".
-        { version: 1, schema: orderPlacedV1, upcast: (d) => ({ ...(d as object), channel: 'unknown' }) },
-        { version: 2, schema: orderPlacedV2 },
-      ],
-    },
-    { type: orderEventTypes.PaymentAuthorized, versions: [{ version: 1, schema: paymentAuthorizedV1 }] },
-    { type: orderEventTypes.PaymentFailed, versions: [{ version: 1, schema: paymentFailedV1 }] },
-    { type: orderEventTypes.ShipmentDispatched, versions: [{ version: 1, schema: shipmentDispatchedV1 }] },
-    { type: orderEventTypes.ShipmentDelivered, versions: [{ version: 1, schema: shipmentDeliveredV1 }] },
-    { type: orderEventTypes.OrderCancelled, versions: [{ version: 1, schema: orderCancelledV1 }] },
-  ]);
+export function createOrderEventRegistry(): EventRegistry<OrderEventMap> {
+  return new EventRegistry(orderEvents);
 }
+
+/** Newest schema version of each type: what producers write. */
+export const latestVersion = Object.fromEntries(
+  Object.entries(orderEvents).map(([type, d]) => [type, ('older' in d ? d.older.length : 0) + 1]),
+) as Record<OrderEventType, number>;

@@ -4,7 +4,7 @@
 import { AppError } from '../../errors';
 import { wireEnvelopeSchema, type EventEnvelope, ENVELOPE_SPEC_VERSION } from './envelope';
 import { parseTraceparent, formatTraceparent, type TraceContext } from './trace-context';
-import type { EventRegistry } from './registry';
+import type { EventMap, EventOf, EventRegistry } from './registry';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -19,17 +19,17 @@ export interface DecodeOptions {
   newTrace: () => TraceContext;
 }
 
-export type DecodeResult =
-  | { ok: true; envelope: EventEnvelope; upcastFrom: number | null; traceAssigned: boolean }
+export type DecodeResult<E extends EventEnvelope = EventEnvelope> =
+  | { ok: true; envelope: E; upcastFrom: number | null; traceAssigned: boolean }
   | { ok: false; error: AppError; partial: { id?: string; type?: string; version?: number; subject?: string; traceId?: string } };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function fail(error: AppError, partial: Extract<DecodeResult, { ok: false }>['partial'] = {}): DecodeResult {
+function fail(error: AppError, partial: Extract<DecodeResult, { ok: false }>['partial'] = {}): Extract<DecodeResult, { ok: false }> {
   return { ok: false, error, partial };
 }
 
-export function decodeMessage(registry: EventRegistry, raw: RawMessage, options: DecodeOptions): DecodeResult {
+export function decodeMessage<M extends EventMap>(registry: EventRegistry<M>, raw: RawMessage, options: DecodeOptions): DecodeResult<EventOf<M>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!raw.value || raw.value.byteLength === 0) return fail(new AppError('undecodable', 'Message has no payload (null or empty value).'));
   if (raw.value.byteLength > maxBytes) {
@@ -95,24 +95,21 @@ export function decodeMessage(registry: EventRegistry, raw: RawMessage, options:
   const trace = (sameTrace ? fromHeaders : null) ?? fromEnvelope ?? fromHeaders ?? options.newTrace();
   const traceId = envelope.trace_id ?? trace.traceId;
 
-  return {
-    ok: true,
-    upcastFrom: envelope.version < latest ? envelope.version : null,
-    traceAssigned,
-    envelope: {
-      specversion: ENVELOPE_SPEC_VERSION,
-      id: envelope.id.toLowerCase(),
-      type: envelope.type,
-      version: latest,
-      time: envelope.time,
-      source: envelope.source,
-      subject: envelope.subject,
-      datacontenttype: 'application/json',
-      trace_id: traceId,
-      traceparent: formatTraceparent({ ...trace, traceId }),
-      causation_id: envelope.causation_id ?? null,
-      correlation_id: envelope.correlation_id ?? null,
-      data,
-    },
-  };
+  // The one place data becomes typed: it has just passed its type's newest schema.
+  const decoded = {
+    specversion: ENVELOPE_SPEC_VERSION,
+    id: envelope.id.toLowerCase(),
+    type: envelope.type,
+    version: latest,
+    time: envelope.time,
+    source: envelope.source,
+    subject: envelope.subject,
+    datacontenttype: 'application/json',
+    trace_id: traceId,
+    traceparent: formatTraceparent({ ...trace, traceId }),
+    causation_id: envelope.causation_id ?? null,
+    correlation_id: envelope.correlation_id ?? null,
+    data,
+  } as EventOf<M>;
+  return { ok: true, upcastFrom: envelope.version < latest ? envelope.version : null, traceAssigned, envelope: decoded };
 }

@@ -1,7 +1,35 @@
-// Event types and their schemas, one zod schema per type+version. Older versions
-// are upcast step by step to the newest one when read, so handlers only ever
-// see the current shape.
+// Event types and their schemas, typed by an event map: type name → the newest
+// schema, plus the older versions with an upcast each. Decoding checks data
+// against the schema of the version it was written in and upcasts it step by
+// step, so handlers only ever see the newest shape, typed from that map.
 import type { z } from 'zod';
+import type { EventEnvelope } from './envelope';
+
+/** A version older than the newest: its schema and the step to the next version's data. */
+export interface OlderVersion<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  upcast(data: z.output<S>): unknown;
+}
+
+export interface EventTypeDefinition<S extends z.ZodType = z.ZodType> {
+  /** The newest version's schema: what producers write and handlers get. */
+  schema: S;
+  /** Versions 1..n-1, oldest first; the newest version is n = older.length + 1. */
+  older?: readonly OlderVersion[];
+}
+
+export type EventMap = Record<string, EventTypeDefinition>;
+
+export type EventType<M extends EventMap> = keyof M & string;
+
+/** The data of type K, in its newest version. */
+export type EventData<M extends EventMap, K extends EventType<M>> = z.output<M[K]['schema']>;
+
+/** A fact to record: one of the map's types with its data (a discriminated union). */
+export type FactOf<M extends EventMap> = { [K in EventType<M>]: { type: K; data: EventData<M, K> } }[EventType<M>];
+
+/** A decoded envelope of one of the map's types (a discriminated union on `type`). */
+export type EventOf<M extends EventMap> = { [K in EventType<M>]: Omit<EventEnvelope<EventData<M, K>>, 'type'> & { type: K } }[EventType<M>];
 
 export interface EventVersionDefinition {
   version: number;
@@ -10,27 +38,14 @@ export interface EventVersionDefinition {
   upcast?: (data: unknown) => unknown;
 }
 
-export interface EventTypeDefinition {
-  type: string;
-  versions: readonly EventVersionDefinition[];
-}
-
-export class EventRegistry {
+export class EventRegistry<M extends EventMap = EventMap> {
   private readonly types = new Map<string, EventVersionDefinition[]>();
 
-  constructor(definitions: readonly EventTypeDefinition[] = []) {
-    for (const d of definitions) this.register(d);
-  }
-
-  register(definition: EventTypeDefinition): this {
-    if (this.types.has(definition.type)) throw new Error(`Event type ${definition.type} is registered twice`);
-    const versions = [...definition.versions].sort((a, b) => a.version - b.version);
-    versions.forEach((v, i) => {
-      if (v.version !== i + 1) throw new Error(`${definition.type}: versions must be 1..n without gaps`);
-      if (i < versions.length - 1 && !v.upcast) throw new Error(`${definition.type} v${v.version} needs an upcast`);
-    });
-    this.types.set(definition.type, versions);
-    return this;
+  constructor(readonly events: M) {
+    for (const [type, definition] of Object.entries(events)) {
+      const older = (definition.older ?? []).map((v, i) => ({ version: i + 1, schema: v.schema, upcast: (d: unknown) => v.upcast(d) }));
+      this.types.set(type, [...older, { version: older.length + 1, schema: definition.schema }]);
+    }
   }
 
   has(type: string): boolean {
