@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { superviseProcess } from './supervise';
 import { resolvePostgres } from '../lib/adapters/postgres/resolve-server';
 import { databaseSelectionEnvSchema } from '../lib/config/database-env';
 import { parseEnv } from '../lib/config/parse-env';
@@ -55,32 +56,16 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv) {
   children.push({ name, child });
 }
 
-// Workers are restarted when they exit: 1 s, doubling to 30 s while they keep failing,
-// back to 1 s once one has run for a minute. Exit 78 (invalid configuration) is not
-// retried: it would fail the same way.
-const RESTART_MIN_MS = 1_000;
-const RESTART_MAX_MS = 30_000;
-const RAN_A_WHILE_MS = 60_000;
-
+// Workers are restarted when they exit, with backoff (scripts/supervise.ts).
 function supervise(name: string, args: string[], env: NodeJS.ProcessEnv) {
-  const entry = { name, child: spawnPrefixed(name, args, env) };
+  const entry = { name, child: undefined as unknown as ChildProcess };
   children.push(entry);
-  let delay = RESTART_MIN_MS;
-  const watch = (child: ChildProcess, startedAt: number) =>
-    child.on('exit', (code, signal) => {
-      if (stopping) return;
-      const how = signal ? `signal ${signal}` : `code ${code}`;
-      if (code === 78) return console.error(`demo: ${name} exited with ${how} (invalid configuration); not restarting it`);
-      if (Date.now() - startedAt >= RAN_A_WHILE_MS) delay = RESTART_MIN_MS;
-      console.error(`demo: ${name} exited with ${how}; restarting in ${delay / 1000} s`);
-      setTimeout(() => {
-        if (stopping) return;
-        entry.child = spawnPrefixed(name, args, env);
-        watch(entry.child, Date.now());
-      }, delay);
-      delay = Math.min(RESTART_MAX_MS, delay * 2);
-    });
-  watch(entry.child, Date.now());
+  superviseProcess({
+    name,
+    spawn: () => (entry.child = spawnPrefixed(name, args, env)),
+    stopping: () => stopping,
+    log: (line) => console.error(`demo: ${line}`),
+  });
 }
 
 async function shutdown(code: number) {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
-import { applyMigrations } from '@/lib/adapters/prisma/schema-engine';
+import { applyMigrations } from '@/lib/tooling/schema-engine';
 import { startOwnPostgres, type OwnPostgres } from '../support/own-postgres';
 import { createTestTopic, kafkaBrokers, readAll, type TestTopic } from '../support/kafka';
 import { waitFor } from '../support/wait-for';
@@ -27,7 +27,11 @@ let child: ChildProcess | undefined;
 beforeAll(async () => {
   cluster = await startOwnPostgres('pg-restart');
   url = await cluster.createDatabase('signalbox');
-  await applyMigrations({ url, schemaPath: path.join(root, 'prisma', 'schema.prisma'), migrationsDir: path.join(root, 'prisma', 'migrations') });
+  await applyMigrations({
+    url,
+    schemaPath: path.join(root, 'prisma', 'schema.prisma'),
+    migrationsDir: path.join(root, 'prisma', 'migrations'),
+  });
   db = createDb(url, { poolSize: 4 });
   pool = new pg.Pool({ connectionString: url, max: 2 });
   pool.on('error', () => {}); // its idle connections die with the restart
@@ -51,7 +55,14 @@ describe('faults: PostgreSQL restarts (immediate mode) under load', () => {
   it('the relay keeps running and publishes every committed row once it is back', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'workers/outbox-relay/index.ts'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: url, KAFKA_BROKERS: kafkaBrokers().join(','), RELAY_POLL_MS: '200', RELAY_MAX_BACKOFF_MS: '1000', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        KAFKA_BROKERS: kafkaBrokers().join(','),
+        RELAY_POLL_MS: '200',
+        RELAY_MAX_BACKOFF_MS: '1000',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -71,7 +82,15 @@ describe('faults: PostgreSQL restarts (immediate mode) under load', () => {
       while (writing) {
         try {
           await db.$transaction((tx) =>
-            writer.append(tx, Array.from({ length: 10 }, (_, j) => ({ type: 'test.ThingHappened', version: 1, subject: `s-${(written + j) % 30}`, data: { written, j } }))),
+            writer.append(
+              tx,
+              Array.from({ length: 10 }, (_, j) => ({
+                type: 'test.ThingHappened',
+                version: 1,
+                subject: `s-${(written + j) % 30}`,
+                data: { written, j },
+              })),
+            ),
           );
           written++;
         } catch {
@@ -83,7 +102,12 @@ describe('faults: PostgreSQL restarts (immediate mode) under load', () => {
     })();
 
     try {
-      await waitFor('the relay to publish under load', async () => (await count('SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NOT NULL')) > 200, 30_000, 50);
+      await waitFor(
+        'the relay to publish under load',
+        async () => (await count('SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NOT NULL')) > 200,
+        30_000,
+        50,
+      );
       const before = written;
       await cluster.restart('immediate');
       await waitFor('writes to succeed again after the restart', async () => written > before + 30, 60_000, 100);
@@ -94,7 +118,12 @@ describe('faults: PostgreSQL restarts (immediate mode) under load', () => {
     }
     expect(failedWrites, 'the restart interrupted the writers').toBeGreaterThan(0);
 
-    await waitFor('nothing left unpublished', async () => (await count('SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL')) === 0, 60_000, 100);
+    await waitFor(
+      'nothing left unpublished',
+      async () => (await count('SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL')) === 0,
+      60_000,
+      100,
+    );
     expect(exit, output).toBeUndefined();
 
     const { rows } = await pool.query<{ event_id: string }>('SELECT event_id::text FROM outbox_events');

@@ -76,7 +76,15 @@ describe('outbox relay worker: PostgreSQL connections killed under load', () => 
     const load = (async () => {
       while (writing) {
         await db.$transaction((tx) =>
-          writer.append(tx, Array.from({ length: 20 }, (_, j) => ({ type: 'test.ThingHappened', version: 1, subject: `s-${(batches * 7 + j) % 40}`, data: { batches, j } }))),
+          writer.append(
+            tx,
+            Array.from({ length: 20 }, (_, j) => ({
+              type: 'test.ThingHappened',
+              version: 1,
+              subject: `s-${(batches * 7 + j) % 40}`,
+              data: { batches, j },
+            })),
+          ),
         );
         batches++;
         await new Promise((r) => setTimeout(r, 10));

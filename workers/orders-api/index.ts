@@ -13,7 +13,8 @@ import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(ordersApiEnvSchema, 'orders-api');
 const tracing = startTracing({ serviceName: 'demo-orders-api', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
-const db = createDb(env.DATABASE_URL);
+// A lost connection is dropped from the pool; requests meanwhile get 503 (http-handler).
+const db = createDb(env.DATABASE_URL, { applicationName: 'signalbox-orders-api' });
 const onError = (error: unknown) => console.error('orders-api: unexpected error', error);
 const handler = createOrdersHttpHandler({ db, outbox: createOrderOutboxWriter(), now: () => new Date(), newId: () => uuidv7(), onError });
 const server = createOrdersServer(handler, { onError });

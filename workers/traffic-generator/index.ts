@@ -3,6 +3,7 @@
 //   npx tsx workers/traffic-generator/index.ts     (change the rate: orders-cli knobs set --rate 10)
 import { v7 as uuidv7 } from 'uuid';
 import { createDb } from '../../lib/adapters/prisma/client';
+import { backOffWhileUnavailable } from '../../lib/adapters/prisma/connection-errors';
 import { createKafka } from '../../lib/adapters/kafka/kafka-client';
 import { startTracing } from '../../lib/adapters/otel/tracing';
 import { loadEnvOrExit } from '../../lib/config/parse-env';
@@ -16,7 +17,7 @@ import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(trafficEnvSchema, 'traffic-generator');
 const tracing = startTracing({ serviceName: 'demo-traffic-generator', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
-const db = createDb(env.DATABASE_URL, { poolSize: Math.min(env.TRAFFIC_MAX_IN_FLIGHT, 20) });
+const db = createDb(env.DATABASE_URL, { poolSize: Math.min(env.TRAFFIC_MAX_IN_FLIGHT, 20), applicationName: 'signalbox-traffic' });
 const log = (line: string) => console.log(line);
 const knobs = createKnobCache(db, env.TRAFFIC_KNOB_REFRESH_MS, { onError: (e) => log(`traffic: reading knobs failed: ${(e as Error).message}`) });
 const poison = createPoisonProducer(createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.TRAFFIC_POISON_CLIENT_ID, logLevel: env.LOG_LEVEL }));
@@ -24,7 +25,8 @@ const commandDeps = { db, outbox: createOrderOutboxWriter(), now: () => new Date
 
 const generator = createTrafficGenerator({
   knobs: knobs.get,
-  placeOrder: (order) => executeOrderCommand(commandDeps, order),
+  // While the database is down, orders fail fast instead of each trying to connect.
+  placeOrder: backOffWhileUnavailable((order) => executeOrderCommand(commandDeps, order)),
   producePoison: (message) => poison.send(message),
   newId: () => uuidv7(),
   maxInFlight: env.TRAFFIC_MAX_IN_FLIGHT,

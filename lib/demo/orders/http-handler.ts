@@ -3,6 +3,7 @@
 // calls one lib function, and maps errors: AppErrors by their code's status,
 // anything else a plain 500 that says nothing about the cause.
 import type { Db } from '../../adapters/prisma/client';
+import { isDatabaseUnavailable } from '../../adapters/prisma/connection-errors';
 import { parseTraceparent, formatTraceparent } from '../../domain/events/trace-context';
 import { AppError, isAppError } from '../../errors';
 import { executeOrderCommand, type CommandDeps, type ExecuteResult } from './commands';
@@ -72,6 +73,8 @@ export function errorResponse(error: unknown, onError?: (error: unknown) => void
     const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
     return respond(error.status, body, error.retryable ? { 'retry-after': '1' } : {});
   }
+  // The database down or restarting is not the request's fault: try again shortly.
+  if (isDatabaseUnavailable(error)) return respond(503, { error: { code: 'unavailable', message: 'Database unavailable; retry shortly.' } }, { 'retry-after': '1' });
   onError?.(error);
   return respond(500, { error: { code: 'internal', message: 'Internal error.' } });
 }
