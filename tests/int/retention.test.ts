@@ -97,7 +97,7 @@ describe('retention', () => {
     const attemptsCutoff = new Date(now.getTime() - 7 * DAY);
     const keysCutoff = new Date(now.getTime() - 30 * DAY);
     await seedAttempts(1_050, new Date(attemptsCutoff.getTime() - 1), 'old'); // 1 ms before the cutoff and older
-    await seedAttempts(40, attemptsCutoff, 'kept'); // exactly at the cutoff and 39 ms older… kept only at the cutoff
+    await seedAttempts(40, attemptsCutoff, 'kept'); // one exactly at the cutoff (kept), 39 just before it (expired)
     await seedAttempts(25, new Date(now.getTime() - DAY), 'fresh');
     await seedKeys(7, new Date(keysCutoff.getTime() - 1), 'old-');
     await seedKeys(5, new Date(now.getTime() - 29 * DAY), 'fresh-');
