@@ -17,7 +17,7 @@ import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(consumersEnvSchema, 'demo-consumers');
 const tracing = startTracing({ serviceName: 'signalbox-demo-consumers', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
-const db = createDb(env.DATABASE_URL, { poolSize: 10 });
+const db = createDb(env.DATABASE_URL, { poolSize: 10, applicationName: 'signalbox-consumers' });
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-consumers`, logLevel: env.LOG_LEVEL });
 const knobs = createKnobCache(db, 1000, { onError: (e) => console.error(`knobs: ${(e as Error).message}`) });
 const running = new Map<string, RunningConsumer>();
@@ -43,6 +43,7 @@ async function main() {
       kafka,
       groupPrefix: env.KAFKA_GROUP_PREFIX,
       partitionsConsumedConcurrently: env.CONSUMER_PARTITION_CONCURRENCY,
+      log: (line: string) => console.warn(line),
     });
     running.set(definition.name, consumer);
     console.log(`consumer ${definition.name} started (group ${consumer.groupId})`);
