@@ -1,7 +1,7 @@
 // The Overview's live figures: is traffic flowing through the outbox, the
 // consumers and the projections, and what is failing. Every query is bounded by
 // an index and a time window or a cap, never by the size of a table: the outbox
-// is the event log and only grows (docs/overview.md, "Query cost").
+// is the event log and only grows (docs/console.md, "Query cost").
 import type { Db } from '../adapters/prisma/client';
 import { LANE_COUNT } from '../domain/lanes';
 import { backlogHealth, consumerHealth } from './pulse-health';
