@@ -184,6 +184,22 @@ describe('retention', () => {
     expect(await count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1`, PRUNER_LOCK)).toBe(0);
   });
 
+  it('survives losing its connection mid-pass: the pass fails, the lock is gone, the next pass finishes', async () => {
+    const now = new Date();
+    await seedAttempts(400, new Date(now.getTime() - 8 * DAY));
+    // 40 batches with 50 ms pauses: the connection is killed while the pass is under way.
+    const running = pruneExpiredRows(deps(now, 10, { pauseMs: 50 }));
+    const holderPids = `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1`;
+    await waitFor('the pruner to hold its lock', async () => (await count(`SELECT count(*) FROM (${holderPids}) h`, PRUNER_LOCK)) === 1, 10_000, 10);
+    await waitFor('a few batches', async () => (await count('SELECT count(*) FROM consumer_attempts')) < 380, 10_000, 10);
+    expect(await count(`SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM (${holderPids}) h) t`, PRUNER_LOCK)).toBe(1);
+    await expect(running).rejects.toThrow();
+    expect(await count('SELECT count(*) FROM consumer_attempts')).toBeGreaterThan(0);
+    expect(await count(`SELECT count(*) FROM (${holderPids}) h`, PRUNER_LOCK)).toBe(0);
+    expect(await pruneExpiredRows(deps(now, 1_000))).toMatchObject({ ran: true });
+    expect(await count('SELECT count(*) FROM consumer_attempts')).toBe(0);
+  });
+
   it('refuses boundary inputs: age 0 deletes nothing, batch 0 or a huge batch is refused', async () => {
     const now = new Date();
     await seedAttempts(20, new Date(now.getTime() - 2 * DAY));

@@ -85,6 +85,11 @@ export type LockedRun<T> = { acquired: true; result: T } | { acquired: false };
  */
 export async function withPrunerLock<T>(pool: pg.Pool, fn: (db: Queryable) => Promise<T>): Promise<LockedRun<T>> {
   const client = await pool.connect();
+  // The pool only listens for errors on idle clients: a connection lost while checked out
+  // (a database restart during a pause between batches) would otherwise be an uncaught
+  // exception. Ignoring it here is enough: the next query on the client rejects.
+  const onError = () => {};
+  client.on('error', onError);
   try {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [PRUNER_LOCK]);
     if (!rows[0]?.locked) {
@@ -99,5 +104,7 @@ export async function withPrunerLock<T>(pool: pg.Pool, fn: (db: Queryable) => Pr
     // Discard the connection: ending its session releases the lock whatever state it is in.
     client.release(error instanceof Error ? error : new Error(String(error)));
     throw error;
+  } finally {
+    client.off('error', onError);
   }
 }
