@@ -42,10 +42,30 @@ export function evolveRows<Row>(
   return changed;
 }
 
+/**
+ * Serialises concurrent writers of the same read-model keys (partitions are
+ * processed in parallel, and one key's events can sit on every partition).
+ * The store's `FOR UPDATE` locks only rows that exist: two transactions could
+ * both find no row for a new key and the later insert would overwrite the
+ * earlier one. Transaction-scoped advisory locks on (table, key) exist before
+ * the row does. Taken in one statement, in lock-id order, so two batches
+ * never wait on each other crosswise (no deadlock); released at commit.
+ */
+async function lockKeys(tx: Prisma.TransactionClient, table: string, keys: readonly string[]): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `SELECT pg_advisory_xact_lock(id) FROM (
+       SELECT DISTINCT hashtextextended($1 || chr(31) || key, 0) AS id FROM unnest($2::text[]) AS key ORDER BY id
+     ) AS locks`,
+    table,
+    keys,
+  );
+}
+
 export function projectionConsumer<Row>(definition: ProjectionDefinition<Row>, store: ProjectionStore<Row>): ConsumerDefinition {
   async function handleBatch(items: readonly BatchItem[], ctx: { tx: Prisma.TransactionClient }) {
     if (items.length === 0) return;
     const keys = [...new Set(items.map((i) => definition.keyOf(i.event)))];
+    await lockKeys(ctx.tx, store.table, keys);
     const current = await store.load(ctx.tx, keys);
     const changed = evolveRows(definition, current, items.map((i) => i.event));
     await store.save(ctx.tx, [...changed.values()]);
