@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { Db, Prisma } from '../adapters/prisma/client';
+import { hasRole } from '../domain/roles';
+import type { SessionUser } from '../domain/session-user';
+import { AppError } from '../errors';
+import type { JobKindRegistry } from '../jobs/job-kind';
+import type { JobEnqueuer } from '../jobs/job-queue';
+import { activeJobStates } from '../jobs/job-state';
+import { toJobView, type JobView } from '../jobs/job-view';
+import { recordAudit } from './record-audit';
+
+export const startJobRequestSchema = z.object({
+  kind: z.string().min(1).max(100),
+  params: z.unknown(),
+  /** Sent again with the same request (a double click, a retried POST), it returns the first job. */
+  idempotencyKey: z.string().trim().min(8).max(200).optional(),
+});
+export type StartJobRequest = z.infer<typeof startJobRequestSchema>;
+
+/**
+ * Starts a background job of a registered kind: checks the kind's role, validates
+ * the parameters with its schema, derives the scope, and inserts the job with its
+ * audit record in one transaction. One active job per scope (a conflict names the
+ * active one); the same idempotency key returns the job it started the first time.
+ */
+export async function startJob(
+  deps: { db: Db; kinds: JobKindRegistry; queue?: JobEnqueuer },
+  actor: SessionUser,
+  input: StartJobRequest,
+): Promise<{ job: JobView; created: boolean }> {
+  const { db } = deps;
+  const checked = startJobRequestSchema.safeParse(input);
+  if (!checked.success) throw new AppError('bad_request', `invalid job request: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const request = checked.data;
+  const kind = deps.kinds.require(request.kind);
+  if (!hasRole(actor.role, kind.requiredRole)) {
+    await recordAudit(db, { actor, action: 'job.start', target: kind.name, outcome: 'denied', details: { kind: kind.name, requiredRole: kind.requiredRole } });
+    throw new AppError('forbidden', `starting a ${kind.name} job needs the ${kind.requiredRole} role`);
+  }
+  const parsed = kind.params.safeParse(request.params);
+  if (!parsed.success) {
+    throw new AppError('bad_request', `invalid parameters for ${kind.name}`, {
+      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+    });
+  }
+  const scope = kind.scope(parsed.data);
+  const params = parsed.data as Prisma.InputJsonValue;
+  const key = request.idempotencyKey ?? null;
+
+  const replayed = await sameRequest(db, key, kind.name, scope);
+  if (replayed) return { job: replayed, created: false };
+  try {
+    const row = await db.$transaction(async (tx) => {
+      const created = await tx.backgroundJob.create({ data: { kind: kind.name, scope, params, createdBy: actor.id, idempotencyKey: key } });
+      await recordAudit(tx, { actor, action: 'job.start', target: created.id, outcome: 'ok', details: { kind: kind.name, scope, params, idempotencyKey: key } });
+      return created;
+    });
+    // After the commit; if this fails, the workers' sweep delivers it (docs/jobs.md).
+    await deps.queue?.enqueue(row.id).catch(() => undefined);
+    return { job: toJobView(row), created: true };
+  } catch (error) {
+    // Lost a race: the same request committed first, or another job holds the scope.
+    const first = await sameRequest(db, key, kind.name, scope);
+    if (first) return { job: first, created: false };
+    const active = await db.backgroundJob.findFirst({ where: { scope, state: { in: [...activeJobStates] } } });
+    if (!active) throw error;
+    await recordAudit(db, { actor, action: 'job.start', target: kind.name, outcome: 'failed', details: { kind: kind.name, scope, activeJobId: active.id } });
+    throw new AppError('conflict', `${scope} already has an active job: ${active.id} (${active.kind}, ${active.state}); wait for it, or cancel it first`, {
+      details: { scope, activeJobId: active.id, activeState: active.state },
+    });
+  }
+}
+
+/** The job an earlier request with this idempotency key started, when it was the same kind and scope. */
+async function sameRequest(db: Db, key: string | null, kind: string, scope: string): Promise<JobView | null> {
+  if (!key) return null;
+  const row = await db.backgroundJob.findUnique({ where: { idempotencyKey: key } });
+  if (!row) return null;
+  if (row.kind !== kind || row.scope !== scope) {
+    throw new AppError('conflict', `idempotency key already used for another request (job ${row.id}, ${row.kind} on ${row.scope})`, { details: { jobId: row.id } });
+  }
+  return toJobView(row);
+}

@@ -1,0 +1,8 @@
+// The catalog of job kinds: the jobs worker runs these and the console validates
+// requests against them. Replay, drift check, repair and rebuild register here.
+import { createJobKindRegistry, type AnyJobKind } from '../job-kind';
+import { demoCountJob } from './demo-count';
+
+export const jobKinds: readonly AnyJobKind[] = [demoCountJob];
+
+export const jobKindRegistry = () => createJobKindRegistry(jobKinds);
