@@ -148,6 +148,7 @@ async function main() {
     ['consumers', 'workers/demo-consumers/index.ts'],
     ['orders-api', 'workers/orders-api/index.ts'],
     ['traffic', 'workers/traffic-generator/index.ts'],
+    ['jobs', 'workers/jobs/index.ts'],
     ['lag-sampler', 'workers/lag-sampler/index.ts'],
     ['maintenance', 'workers/maintenance/index.ts'],
   ] as const) {
