@@ -217,7 +217,7 @@ describe('optimistic version check', () => {
         await saveOrder(tx, { ...stored.state, status: 'paid' }, stored.version + 1, 1, new Date()); // a stale expectation
       }),
     );
-    expect(error.code).toBe('conflict');
+    expect(error.code).toBe('concurrent_update');
     expect(error.retryable).toBe(true);
     const row = await db.order.findUniqueOrThrow({ where: { id: orderId } });
     expect(row).toMatchObject({ status: 'placed', version: 1 });

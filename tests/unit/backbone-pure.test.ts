@@ -8,7 +8,7 @@ import { EventRegistry } from '@/lib/domain/events/registry';
 import { decodeMessage } from '@/lib/domain/events/decode';
 import { classifyError } from '@/lib/backbone/classify-error';
 import { evolveRows } from '@/lib/backbone/projection';
-import { AppError } from '@/lib/errors';
+import { AppError, errorCodes, isErrorCode, type ErrorCode } from '@/lib/errors';
 import { z } from 'zod';
 
 describe('lanes', () => {
@@ -90,17 +90,55 @@ describe('event registry', () => {
 });
 
 describe('classifyError', () => {
-  it('follows AppError codes', () => {
-    expect(classifyError(new AppError('transient', 'x')).retryable).toBe(true);
-    expect(classifyError(new AppError('schema_invalid', 'x')).retryable).toBe(false);
+  const sqlError = (code: string) => Object.assign(new Error('statement failed'), { code });
+  it('follows AppError codes, whose retryability the table decides', () => {
+    expect(classifyError(new AppError('transient', 'x'))).toMatchObject({ code: 'transient', retryable: true });
+    expect(classifyError(new AppError('schema_invalid', 'x'))).toMatchObject({ code: 'schema_invalid', retryable: false });
+    expect(classifyError(new AppError('concurrent_update', 'x'))).toMatchObject({ code: 'concurrent_update', retryable: true });
   });
-  it('retries serialization failures and lost connections, not constraint violations', () => {
-    expect(classifyError(Object.assign(new Error('x'), { code: '40001' })).retryable).toBe(true);
-    expect(classifyError(Object.assign(new Error('x'), { code: '08006' })).retryable).toBe(true);
-    expect(classifyError(Object.assign(new Error('x'), { code: '23505' })).retryable).toBe(false);
+  it.each([
+    ['40001', 'concurrent_update', true],
+    ['40P01', 'concurrent_update', true],
+    ['08006', 'db_unavailable', true],
+    ['57P01', 'db_unavailable', true],
+    ['53300', 'db_unavailable', true],
+    ['23505', 'constraint_violation', false],
+    ['22P02', 'query_rejected', false],
+    ['P0001', 'query_rejected', false],
+  ])('classifies SQLSTATE %s as %s (retryable: %s) and keeps the SQLSTATE in the message', (sqlState, code, retryable) => {
+    expect(classifyError(sqlError(sqlState))).toMatchObject({ code, retryable, message: `[SQLSTATE ${sqlState}] statement failed` });
   });
-  it('retries unknown errors within the attempt budget', () => {
-    expect(classifyError(new TypeError('boom'))).toMatchObject({ retryable: true, code: 'unclassified', errorClass: 'TypeError' });
+  it('finds the SQLSTATE behind a Prisma driver-adapter error', () => {
+    const prismaError = Object.assign(new Error('raw query failed'), { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '40P01' } } } });
+    expect(classifyError(prismaError).code).toBe('concurrent_update');
+  });
+  it('classifies lost connections without a SQLSTATE as db_unavailable', () => {
+    expect(classifyError(new Error('Connection terminated unexpectedly')).code).toBe('db_unavailable');
+    expect(classifyError(sqlError('ECONNREFUSED')).code).toBe('db_unavailable');
+    expect(classifyError(sqlError('P1017')).code).toBe('db_unavailable');
+  });
+  it('retries unknown errors as handler_failed, within the attempt budget', () => {
+    expect(classifyError(new TypeError('boom'))).toMatchObject({ retryable: true, code: 'handler_failed', errorClass: 'TypeError' });
+    expect(classifyError('a string').code).toBe('handler_failed');
+    expect(classifyError(sqlError('P2025')).code).toBe('handler_failed');
+  });
+  it('only ever returns a code from the error table, whose retryability it reports', () => {
+    const samples: unknown[] = [
+      ...Object.keys(errorCodes).map((code) => new AppError(code as ErrorCode, 'x')),
+      ...['00000', '08001', '23503', '40001', '42P01', '57014', 'XX000', 'P0001', 'P2002', 'P2034', 'P9999', 'EPIPE', 'nonsense'].map(sqlError),
+      new Error('x'), null, undefined, 42, { code: 12345 },
+    ];
+    for (const sample of samples) {
+      const classified = classifyError(sample);
+      expect(isErrorCode(classified.code), `${String(classified.code)} for ${String(sample)}`).toBe(true);
+      expect(classified.retryable).toBe(errorCodes[classified.code].retryable);
+    }
+  });
+});
+
+describe('error table', () => {
+  it('has no per-error override: retryable follows the code', () => {
+    for (const code of Object.keys(errorCodes) as ErrorCode[]) expect(new AppError(code, 'x').retryable).toBe(errorCodes[code].retryable);
   });
 });
 

@@ -21,7 +21,7 @@ export async function claimIdempotencyKey<R>(tx: Tx, command: string, key: strin
   const stored = await tx.idempotencyKey.findUnique({ where: { command_key: { command, key } } });
   if (!stored) {
     // The holder rolled back between our insert and read: rare; the caller may simply retry.
-    throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry.', { retryable: true });
+    throw new AppError('concurrent_update', 'A request with this Idempotency-Key is still being processed; retry.');
   }
   if (stored.requestHash !== requestHash) {
     throw new AppError('conflict', 'This Idempotency-Key was already used with a different request.');

@@ -67,7 +67,7 @@ export async function saveOrder(tx: Tx, next: OrderState, expectedVersion: numbe
     data: { status: next.status, shipmentId: next.shipmentId, version: expectedVersion + eventCount, updatedAt: now },
   });
   if (count === 0) {
-    throw new AppError('conflict', `Order ${next.orderId} was changed concurrently (expected version ${expectedVersion}); retry.`, { retryable: true });
+    throw new AppError('concurrent_update', `Order ${next.orderId} was changed concurrently (expected version ${expectedVersion}); retry.`);
   }
   return expectedVersion + eventCount;
 }
