@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyMigrations, createDatabaseIfMissing } from '../lib/tooling/schema-engine';
 import { loadEnvOrExit } from '../lib/config/parse-env';
+import { adoptRunningDatabase } from '../lib/adapters/postgres/resolve-server';
 import { migrateEnvSchema } from '../lib/config/schemas';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +19,7 @@ function redact(url: string): string {
 
 async function main(): Promise<void> {
   // Exits 78 with a message naming DATABASE_URL when it is not a postgresql:// URL.
+  await adoptRunningDatabase(); // DATABASE_URL unset: the server the demo uses (docs/database.md)
   const { DATABASE_URL: url } = loadEnvOrExit(migrateEnvSchema, 'db:migrate');
   if (new URL(url).pathname.length <= 1) throw new Error('DATABASE_URL must name a database');
 

@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { createDb, type Db } from '../lib/adapters/prisma/client';
 import { loadEnvOrExit } from '../lib/config/parse-env';
+import { adoptRunningDatabase } from '../lib/adapters/postgres/resolve-server';
 import { ordersCliEnvSchema } from '../lib/config/orders-api-env';
 import { isAppError } from '../lib/errors';
 import { executeOrderCommand, type ExecuteResult } from '../lib/demo/orders/commands';
@@ -180,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
+  await adoptRunningDatabase(); // DATABASE_URL unset: the server the demo uses (docs/database.md)
   const env = loadEnvOrExit(ordersCliEnvSchema, 'orders-cli');
   const db = createDb(env.DATABASE_URL, { poolSize: 2 });
   try {

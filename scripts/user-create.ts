@@ -5,6 +5,7 @@ import { createUser, createUserInputSchema } from '../lib/app/create-user';
 import { createDb } from '../lib/adapters/prisma/client';
 import { userCreateEnvSchema } from '../lib/config/schemas';
 import { loadEnvOrExit } from '../lib/config/parse-env';
+import { adoptRunningDatabase } from '../lib/adapters/postgres/resolve-server';
 import { isAppError } from '../lib/errors';
 import { inputIssues } from '../lib/domain/input-issues';
 
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
     console.error(usage);
     return 64;
   }
+  await adoptRunningDatabase(); // DATABASE_URL unset: the server the demo uses (docs/database.md)
   const env = loadEnvOrExit(userCreateEnvSchema, 'user:create');
   const db = createDb(env.DATABASE_URL, { poolSize: 1 });
   try {

@@ -4,7 +4,9 @@
 //   3. else the embedded server on EMBEDDED_POSTGRES_DIR / EMBEDDED_POSTGRES_PORT:
 //      reused when it already runs, started when the caller may start it.
 import path from 'node:path';
-import type { DatabaseSelectionEnv } from '../../config/database-env';
+import { fileURLToPath } from 'node:url';
+import { databaseSelectionEnvSchema, type DatabaseSelectionEnv } from '../../config/database-env';
+import { DEFAULT_DATABASE_URL } from '../../config/schemas';
 import { embeddedServerStatus, embeddedUrl, startEmbeddedPostgres, stopEmbeddedPostgres, tcpAnswers } from './embedded-server';
 
 export interface ResolvedPostgres {
@@ -54,7 +56,8 @@ export async function resolvePostgres(options: ResolveOptions): Promise<Resolved
     };
   }
   const dataDir = path.resolve(options.root, env.EMBEDDED_POSTGRES_DIR);
-  const shown = path.relative(options.root, dataDir) || dataDir;
+  const inRoot = dataDir.startsWith(options.root + path.sep);
+  const shown = inRoot ? path.relative(options.root, dataDir) : dataDir;
   if (!options.startEmbedded) {
     const running = await embeddedServerStatus(dataDir);
     if (!running) return null;
@@ -72,4 +75,20 @@ export async function resolvePostgres(options: ResolveOptions): Promise<Resolved
     description: `embedded server on 127.0.0.1:${server.port} (${shown}; ${server.startedHere ? 'started' : 'already running'}; nothing answers on ${address})`,
     stop: server.startedHere ? () => stopEmbeddedPostgres(dataDir).then(() => {}) : null,
   };
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * For tools run by hand while the demo runs (orders CLI, user:create, db:migrate): when
+ * DATABASE_URL is unset, points it at the server the demo chose (the default address, or
+ * the embedded server if that is running). Starts nothing; with nothing found the tool
+ * keeps its default and reports the connection error as before.
+ */
+export async function adoptRunningDatabase(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const parsed = databaseSelectionEnvSchema.safeParse(environment);
+  if (!parsed.success || parsed.data.DATABASE_URL) return; // the tool's own config check reports a bad value
+  const database = new URL(DEFAULT_DATABASE_URL).pathname.slice(1);
+  const found = await resolvePostgres({ env: parsed.data, configuredUrl: undefined, root: repoRoot, database, startEmbedded: false });
+  if (found) environment.DATABASE_URL = found.url;
 }
