@@ -87,6 +87,13 @@ describe('job runner', () => {
     expect(await count(`SELECT count(*) FROM audit_log WHERE action = 'job.start' AND target = $1 AND outcome = 'ok'`, job.id)).toBe(1);
   });
 
+  it('runs the demo.count kind from the catalog', async () => {
+    const { job } = await startJob(deps(), operator, { kind: 'demo.count', params: { to: 5, stepMs: 0, label: 'int' } });
+    expect(job.scope).toBe('demo:count:int');
+    await waitFor('success', async () => (await stateOf(job.id)) === 'succeeded');
+    expect(await getJob(db, job.id)).toMatchObject({ result: { counted: 5 }, checkpoint: { next: 5 }, progress: { done: 5, total: 5 } });
+  });
+
   it('a failing kind fails the job with its error', async () => {
     const { job } = await startJob(deps(), operator, { kind: 'test.steps', params: { label: 'fails', steps: 10, failAt: 4 } });
     await waitFor('failure', async () => (await stateOf(job.id)) === 'failed');
@@ -190,7 +197,7 @@ describe('job runner', () => {
     await expect(listJobs(db, { after: 'garbage' })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
-  it('a worker SIGKILLed half way: another worker resumes from the checkpoint, no step twice, none skipped', async () => {
+  it('a worker SIGKILLed half way: another worker resumes from the checkpoint, no step twice, none skipped; SIGTERM hands a job back', async () => {
     await runner!.stop();
     runner = undefined;
     const spawnWorker = () => {
@@ -233,7 +240,22 @@ describe('job runner', () => {
     // stale limit (harmless: the fenced writes above still show each step once).
     expect(view.attempts).toBeGreaterThanOrEqual(2);
     expect(second.output()).toContain(`${job.id} stopped heartbeating`);
+
+    // SIGTERM: the run saves at its checkpoint and hands the job back; the next worker finishes it.
+    const next = await startJob(deps(), operator, steps('term', total, 50));
+    await waitFor('some steps on the second worker', async () => (await count(`SELECT count(*) FROM job_test_steps WHERE job_id = $1`, next.job.id)) >= 10, 60_000);
     second.child.kill('SIGTERM');
     await second.exited;
-  }, 120_000);
+    expect(second.child.exitCode).toBe(0);
+    const released = await db.backgroundJob.findUniqueOrThrow({ where: { id: next.job.id } });
+    expect(released).toMatchObject({ state: 'queued', runToken: null });
+    expect(await count(`SELECT count(*) FROM job_test_steps WHERE job_id = $1`, next.job.id)).toBe(Number(released.progressDone));
+    const third = spawnWorker();
+    await waitFor('the handed-back job to finish', async () => (await stateOf(next.job.id)) === 'succeeded', 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}\nthird worker output:\n${third.output()}`);
+    });
+    expect(await count(`SELECT count(DISTINCT step) FROM job_test_steps WHERE job_id = $1`, next.job.id)).toBe(total);
+    third.child.kill('SIGTERM');
+    await third.exited;
+  }, 180_000);
 });
