@@ -3,6 +3,7 @@
 const benches: Record<string, () => Promise<unknown>> = {
   relay: () => import('./relay'),
   consume: () => import('./consume'),
+  lag: () => import('./lag'),
 };
 
 const benchName = process.argv[2];

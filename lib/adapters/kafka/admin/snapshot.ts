@@ -59,6 +59,8 @@ export interface SnapshotOptions {
   knownGroups?: readonly string[];
   concurrency?: number;
   clock?: () => Date;
+  /** Filled with milliseconds per phase (the benchmark prints them). */
+  phases?: Record<string, number>;
 }
 
 const [replayHead, replayTail] = replayTopicOf('\u0000').split('\u0000') as [string, string];
@@ -100,10 +102,19 @@ async function fetchEnds(admin: Admin, topics: readonly string[], concurrency: n
 export async function takeLagSnapshot(options: SnapshotOptions): Promise<LagSnapshot> {
   const { admin } = options;
   const concurrency = options.concurrency ?? 32;
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const t = performance.now();
+    if (options.phases) options.phases[name] = (options.phases[name] ?? 0) + (t - mark);
+    mark = t;
+  };
   const groupIds = await listGroupIds(admin, options.groupPrefix, options.knownGroups ?? []);
+  phase('listGroups');
   const described = groupIds.length ? (await admin.describeGroups(groupIds)).groups : [];
+  phase('describeGroups');
   const byId = new Map(described.map((g) => [g.groupId, g]));
   const committed = await mapLimit(groupIds, concurrency, (groupId) => admin.fetchOffsets({ groupId }));
+  phase('fetchOffsets');
   // The clock is read after the committed offsets and before the ends, as the Kafka tool does.
   const at = (options.clock ?? (() => new Date()))();
 
@@ -120,6 +131,7 @@ export async function takeLagSnapshot(options: SnapshotOptions): Promise<LagSnap
   });
   const allTopics = [...new Set([...topicsOf.values()].flatMap((s) => [...s]))].sort();
   const { ends, errors } = await fetchEnds(admin, allTopics, concurrency);
+  phase('fetchTopicOffsets');
 
   const groups = groupIds.map((groupId, i): GroupLag => {
     const d = byId.get(groupId);
