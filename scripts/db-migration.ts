@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { diffMigrationsToSchema } from '../lib/tooling/schema-engine';
 import { loadEnvOrExit } from '../lib/config/parse-env';
+import { adoptRunningDatabase } from '../lib/adapters/postgres/resolve-server';
 import { migrateEnvSchema } from '../lib/config/schemas';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const name = MigrationName.safeParse(args[0]);
   if (!name.success) throw new Error(name.error.issues[0]?.message);
   // Only the server is used (for the shadow database); the database itself is not touched.
+  await adoptRunningDatabase(); // DATABASE_URL unset: the server the demo uses (docs/database.md)
   const { DATABASE_URL: url } = loadEnvOrExit(migrateEnvSchema, 'db:migration');
 
   const sql = await diffMigrationsToSchema({ url, schemaPath, migrationsDir });
