@@ -87,7 +87,11 @@ function rowFor(g: GroupLag, at: Date, deps: SampleLagDeps, times: Map<string, {
     consumeRate: rates?.consumeRate ?? null,
     produceRate: rates?.produceRate ?? null,
     etaSeconds: rates?.etaSeconds ?? null,
-    partitions: [...g.partitions, ...g.replay].map((p) => [p.topic, p.partition, p.logStart, p.end, p.committed]),
+    // Member and seconds behind per partition ride along for the console's partition table.
+    partitions: [
+      ...g.partitions.map((p, i): LagSampleRow['partitions'][number] => [p.topic, p.partition, p.logStart, p.end, p.committed, p.memberId, lags[i]?.seconds ?? null]),
+      ...g.replay.map((p): LagSampleRow['partitions'][number] => [p.topic, p.partition, p.logStart, p.end, p.committed, p.memberId, null]),
+    ],
   };
 }
 

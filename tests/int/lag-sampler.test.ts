@@ -82,7 +82,7 @@ describe('lag sampler', () => {
     expect(row!.seconds_behind).toBeGreaterThanOrEqual(90);
     expect(row!.seconds_behind).toBeLessThan(120);
     expect(row!.members).toBe(0);
-    expect(row!.partitions).toEqual([[topic, 0, 0, 10, 4]]);
+    expect((row!.partitions as unknown[][]).map((p) => p.slice(0, 5))).toEqual([[topic, 0, 0, 10, 4]]);
     expect(row!.evidence).toMatch(/^OK: lag 6.*less history than the window/);
     // Two ticks at the same moment would collide on (group, at): one sampler writes.
     const writers = await q<{ n: string }>(`SELECT count(*) AS n FROM (SELECT at FROM lag_samples WHERE group_id = $1 GROUP BY at HAVING count(*) > 1) d`, [groupId]);

@@ -22,8 +22,8 @@ export interface LagSampleRow {
   consumeRate: number | null;
   produceRate: number | null;
   etaSeconds: number | null;
-  /** [topic, partition, logStart, end, committed | null] */
-  partitions: [string, number, number, number, number | null][];
+  /** [topic, partition, logStart, end, committed | null, memberId | null, secondsBehind | null]; rows written before the last two were added have five. */
+  partitions: [string, number, number, number, number | null, (string | null)?, (number | null)?][];
 }
 
 export async function insertLagSamples(db: Queryable, rows: readonly LagSampleRow[]): Promise<void> {
