@@ -50,6 +50,8 @@ export function startSampleLoop(o: SampleLoopOptions): SampleLoop {
   const timestampCache = new Map<string, number>();
   let leadership: Leadership | null = null;
   let previousAt: Date | null = null;
+  // When Kafka became unreachable (kept while it stays so): the console says "since …".
+  let kafkaErrorSince: string | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -83,7 +85,8 @@ export function startSampleLoop(o: SampleLoopOptions): SampleLoop {
       error = errorMessageOf(e);
       o.logger.warn(`lag sampler ${o.instance}: tick failed: ${error}`);
     }
-    const details = { role: leadership ? 'active' : 'standby', intervalMs: o.intervalMs, tickMs: Date.now() - started, groups: result?.groups ?? null, statuses: result?.statuses ?? null, kafkaError: result?.kafkaError ?? null, error };
+    if (result) kafkaErrorSince = result.kafkaError ? (kafkaErrorSince ?? result.at.toISOString()) : null;
+    const details = { role: leadership ? 'active' : 'standby', intervalMs: o.intervalMs, tickMs: Date.now() - started, groups: result?.groups ?? null, statuses: result?.statuses ?? null, kafkaError: result?.kafkaError ?? null, kafkaErrorSince: result?.kafkaError ? kafkaErrorSince : null, error };
     await beat(o.pool, SAMPLER_KIND, o.instance, details).catch((e) => o.logger.warn(`lag sampler ${o.instance}: heartbeat failed: ${errorMessageOf(e)}`));
     const w = waiters;
     waiters = [];
