@@ -1,39 +1,44 @@
 // A projection is a named consumer whose effect is a pure evolve over
 // read-model rows, plus a checkpoint written in the same transaction. The
-// store says which physical table holds the rows, so a rebuild can evolve the
-// same events into a new, versioned table.
-import type { Prisma } from '../adapters/prisma/client';
+// store says which physical table holds the rows (and where its checkpoints
+// go), so a rebuild can evolve the same events into a new, versioned table.
+// `E` is the union of events the projection handles: evolve gets typed data.
 import type { EventEnvelope } from '../domain/events/envelope';
+import { checkpointsOf } from './checkpoints';
 import type { BatchItem, ConsumerDefinition, RetryPolicy } from './consumer-definition';
-import { saveCheckpoints } from '../adapters/prisma/checkpoint-store';
+import type { CheckpointStore, SqlTx } from './ports';
 
-export interface ProjectionStore<Row> {
+export interface ProjectionStore<Row, Tx extends SqlTx = SqlTx> {
   /** The physical table, e.g. order_summary_v1. */
   readonly table: string;
-  load(tx: Prisma.TransactionClient, keys: readonly string[]): Promise<Map<string, Row>>;
-  save(tx: Prisma.TransactionClient, rows: readonly Row[]): Promise<void>;
+  /** Where this store's checkpoints are written: the same database, the same transaction. */
+  readonly checkpoints: CheckpointStore<Tx>;
+  load(tx: Tx, keys: readonly string[]): Promise<Map<string, Row>>;
+  save(tx: Tx, rows: readonly Row[]): Promise<void>;
 }
 
-export interface ProjectionDefinition<Row> {
+export interface ProjectionDefinition<Row, E extends EventEnvelope = EventEnvelope> {
   name: string;
   topics: readonly string[];
-  handles: readonly string[];
-  keyOf(event: EventEnvelope): string;
+  handles: readonly E['type'][];
+  keyOf(event: E): string;
   /** Pure: the row after the event, or the same row when the event changes nothing. */
-  evolve(row: Row | null, event: EventEnvelope): Row | null;
+  evolve(row: Row | null, event: E): Row | null;
   retry?: RetryPolicy;
 }
 
 /** Applies events to rows in memory, in order; returns only the rows that changed. Pure. */
-export function evolveRows<Row>(
-  definition: Pick<ProjectionDefinition<Row>, 'keyOf' | 'evolve' | 'handles'>,
+export function evolveRows<Row, E extends EventEnvelope>(
+  definition: Pick<ProjectionDefinition<Row, E>, 'keyOf' | 'evolve' | 'handles'>,
   current: Map<string, Row>,
   events: readonly EventEnvelope[],
 ): Map<string, Row> {
   const changed = new Map<string, Row>();
-  const handled = new Set(definition.handles);
+  const handled = new Set<string>(definition.handles);
+  // Decoding checked each event against its type's schema, so the type names its shape.
+  const isHandled = (event: EventEnvelope): event is E => handled.has(event.type);
   for (const event of events) {
-    if (!handled.has(event.type)) continue;
+    if (!isHandled(event)) continue;
     const key = definition.keyOf(event);
     const before = changed.get(key) ?? current.get(key) ?? null;
     const after = definition.evolve(before, event);
@@ -51,7 +56,7 @@ export function evolveRows<Row>(
  * the row does. Taken in one statement, in lock-id order, so two batches
  * never wait on each other crosswise (no deadlock); released at commit.
  */
-async function lockKeys(tx: Prisma.TransactionClient, table: string, keys: readonly string[]): Promise<void> {
+async function lockKeys(tx: SqlTx, table: string, keys: readonly string[]): Promise<void> {
   await tx.$executeRawUnsafe(
     `SELECT pg_advisory_xact_lock(id) FROM (
        SELECT DISTINCT hashtextextended($1 || chr(31) || key, 0) AS id FROM unnest($2::text[]) AS key ORDER BY id
@@ -61,15 +66,18 @@ async function lockKeys(tx: Prisma.TransactionClient, table: string, keys: reado
   );
 }
 
-export function projectionConsumer<Row>(definition: ProjectionDefinition<Row>, store: ProjectionStore<Row>): ConsumerDefinition {
-  async function handleBatch(items: readonly BatchItem[], ctx: { tx: Prisma.TransactionClient }) {
+export function projectionConsumer<Row, E extends EventEnvelope, Tx extends SqlTx>(
+  definition: ProjectionDefinition<Row, E>,
+  store: ProjectionStore<Row, Tx>,
+): ConsumerDefinition<Tx, E> {
+  async function handleBatch(items: readonly BatchItem<E>[], ctx: { tx: Tx }) {
     if (items.length === 0) return;
     const keys = [...new Set(items.map((i) => definition.keyOf(i.event)))];
     await lockKeys(ctx.tx, store.table, keys);
     const current = await store.load(ctx.tx, keys);
     const changed = evolveRows(definition, current, items.map((i) => i.event));
     await store.save(ctx.tx, [...changed.values()]);
-    await saveCheckpoints(ctx.tx, definition.name, items);
+    await store.checkpoints.save(ctx.tx, definition.name, checkpointsOf(items));
   }
   return {
     name: definition.name,

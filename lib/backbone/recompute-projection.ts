@@ -30,10 +30,10 @@ export async function* readEventLog(
   }
 }
 
-export async function recomputeProjection<Row>(
+export async function recomputeProjection<Row, E extends EventEnvelope>(
   log: EventLogReader,
   registry: EventRegistry,
-  definition: ProjectionDefinition<Row>,
+  definition: ProjectionDefinition<Row, E>,
   options: { untilPosition?: bigint } = {},
 ): Promise<Map<string, Row>> {
   const rows = new Map<string, Row>();

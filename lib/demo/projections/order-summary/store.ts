@@ -1,20 +1,9 @@
-import type { Prisma } from '../../adapters/prisma/client';
-import type { ProjectionDefinition, ProjectionStore } from '../../backbone/projection';
-import type { EventEnvelope } from '../../domain/events/envelope';
-import { ORDERS_TOPIC, type OrderEvent } from '../orders/events';
-import { evolveOrderSummary, orderSummaryHandles, type OrderSummaryRow } from '../orders/projections';
-import { checkedTableName } from './table-name';
-
-export const ORDER_SUMMARY = 'order-summary';
-
-export const orderSummaryProjection: ProjectionDefinition<OrderSummaryRow> = {
-  name: ORDER_SUMMARY,
-  topics: [ORDERS_TOPIC],
-  handles: orderSummaryHandles,
-  keyOf: (event) => event.subject,
-  evolve: (row, event: EventEnvelope) =>
-    evolveOrderSummary(row, { id: event.id, time: new Date(event.time), event: { type: event.type, data: event.data } as OrderEvent }),
-};
+// The order-summary read model's rows in PostgreSQL: load (locked for update) and
+// upsert, in the table given (v1 by default; a rebuild writes a new version).
+import { sqlCheckpoints } from '../../../adapters/prisma/checkpoint-store';
+import type { ProjectionStore } from '../../../backbone/projection';
+import { checkedTableName } from '../table-name';
+import type { OrderSummaryRow } from './evolve';
 
 type Raw = {
   order_id: string; customer_id: string; status: string; amount_cents: number; currency: string;
@@ -26,7 +15,8 @@ export function orderSummaryStore(table = 'order_summary_v1'): ProjectionStore<O
   const t = checkedTableName(table);
   return {
     table,
-    async load(tx: Prisma.TransactionClient, keys) {
+    checkpoints: sqlCheckpoints,
+    async load(tx, keys) {
       const rows = await tx.$queryRawUnsafe<Raw[]>(
         `SELECT order_id::text, customer_id, status, amount_cents, currency, placed_at, paid_at, payment_failed_at, dispatched_at,
                 delivered_at, cancelled_at, last_event_id::text, updated_at
@@ -39,7 +29,7 @@ export function orderSummaryStore(table = 'order_summary_v1'): ProjectionStore<O
         deliveredAt: r.delivered_at, cancelledAt: r.cancelled_at, lastEventId: r.last_event_id, updatedAt: r.updated_at,
       }]));
     },
-    async save(tx: Prisma.TransactionClient, rows) {
+    async save(tx, rows) {
       if (rows.length === 0) return;
       const col = <K extends keyof OrderSummaryRow>(k: K) => rows.map((r) => r[k]);
       await tx.$executeRawUnsafe(

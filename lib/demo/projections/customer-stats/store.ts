@@ -1,20 +1,9 @@
-import type { Prisma } from '../../adapters/prisma/client';
-import type { ProjectionDefinition, ProjectionStore } from '../../backbone/projection';
-import type { EventEnvelope } from '../../domain/events/envelope';
-import { ORDERS_TOPIC, type OrderEvent } from '../orders/events';
-import { customerStatsHandles, evolveCustomerStats, type CustomerStatsRow } from '../orders/projections';
-import { checkedTableName } from './table-name';
-
-export const CUSTOMER_STATS = 'customer-stats';
-
-export const customerStatsProjection: ProjectionDefinition<CustomerStatsRow> = {
-  name: CUSTOMER_STATS,
-  topics: [ORDERS_TOPIC],
-  handles: customerStatsHandles,
-  keyOf: (event) => String((event.data as { customerId?: unknown }).customerId ?? ''),
-  evolve: (row, event: EventEnvelope) =>
-    evolveCustomerStats(row, { id: event.id, time: new Date(event.time), event: { type: event.type, data: event.data } as OrderEvent }),
-};
+// The customer-stats read model's rows in PostgreSQL: load (locked for update) and
+// upsert, in the table given (v1 by default; a rebuild writes a new version).
+import { sqlCheckpoints } from '../../../adapters/prisma/checkpoint-store';
+import type { ProjectionStore } from '../../../backbone/projection';
+import { checkedTableName } from '../table-name';
+import type { CustomerStatsRow } from './evolve';
 
 type Raw = { customer_id: string; orders_placed: number; orders_cancelled: number; revenue_cents: bigint; last_event_id: string; updated_at: Date };
 
@@ -22,7 +11,8 @@ export function customerStatsStore(table = 'customer_stats_v1'): ProjectionStore
   const t = checkedTableName(table);
   return {
     table,
-    async load(tx: Prisma.TransactionClient, keys) {
+    checkpoints: sqlCheckpoints,
+    async load(tx, keys) {
       const rows = await tx.$queryRawUnsafe<Raw[]>(
         `SELECT customer_id, orders_placed, orders_cancelled, revenue_cents, last_event_id::text, updated_at
          FROM ${t} WHERE customer_id = ANY($1::text[]) FOR UPDATE`,
@@ -33,7 +23,7 @@ export function customerStatsStore(table = 'customer_stats_v1'): ProjectionStore
         revenueCents: BigInt(r.revenue_cents), lastEventId: r.last_event_id, updatedAt: r.updated_at,
       }]));
     },
-    async save(tx: Prisma.TransactionClient, rows) {
+    async save(tx, rows) {
       if (rows.length === 0) return;
       await tx.$executeRawUnsafe(
         `INSERT INTO ${t} (customer_id, orders_placed, orders_cancelled, revenue_cents, last_event_id, updated_at)
