@@ -10,7 +10,7 @@ import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consum
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestTopic, testKafka, uniqueName, type TestTopic } from '../support/kafka';
-import { assertInvariants } from '../support/invariants';
+import { assertInvariants, effectRowsPerEvent } from '../support/invariants';
 import { demoProjectionChecks } from '../support/demo-projection-checks';
 import { orderHistory, pipelineConsumers } from '../support/pipeline';
 import { waitFor } from '../support/wait-for';
@@ -76,7 +76,11 @@ describe('faults: a long transaction', () => {
       await waitFor('projections to catch up', async () =>
         (await count(`SELECT count(*) FROM consumer_inbox WHERE consumer = 'order-summary' AND topic = $1`, topic.topic)) === later + 1);
       expect(await applied()).toBe(later + 1);
-      await assertInvariants({ db, registry, consumers: pipelineConsumers(topic.topic), projections: demoProjectionChecks([topic.topic]), topics: [topic.topic] });
+      await assertInvariants({
+        db, registry, consumers: pipelineConsumers(topic.topic), topics: [topic.topic],
+        projections: demoProjectionChecks([topic.topic]),
+        effects: [effectRowsPerEvent('effects', 'notifications')],
+      });
     } finally {
       await relay.stop();
       await Promise.all(running.map((c) => c.stop()));

@@ -1,6 +1,9 @@
-// The relay worker as a process: killed with SIGKILL mid-drain and restarted, every
-// row still ends up published and every event on the topic (at least once; the
-// re-sent ones are expected and consumers dedup by event id).
+// The relay worker as a process: killed with SIGKILL between the broker's ack and
+// the mark, and mid-drain, then restarted: every row still ends up published and
+// every event on the topic (at least once; the re-sent ones are expected), and the
+// consumers running meanwhile end with the full invariant: every event applied
+// exactly once by each of them (the re-sent copies recognised as duplicates), the
+// projections equal to their recomputations from the outbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -8,18 +11,25 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
+import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
+import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createTestTopic, kafkaBrokers, readAll, testKafka, type TestTopic } from '../support/kafka';
+import { createTestTopic, kafkaBrokers, readAll, testKafka, uniqueName, type TestTopic } from '../support/kafka';
+import { assertInvariants, effectRowsPerEvent } from '../support/invariants';
+import { demoProjectionChecks } from '../support/demo-projection-checks';
+import { orderHistory, pipelineConsumers } from '../support/pipeline';
 import { waitFor } from '../support/wait-for';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TOTAL = 4_000;
+const ORDERS = 600; // about 2,250 events
+const registry = createOrderEventRegistry();
 
 let database: TestDatabase;
 let db: Db;
 let pool: pg.Pool;
 let topic: TestTopic;
 const children: ChildProcess[] = [];
+const consumers: RunningConsumer[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('outbox_relay_crash');
@@ -30,6 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(consumers.map((c) => c.stop()));
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await topic?.cleanup();
   await db?.$disconnect();
@@ -77,12 +88,17 @@ async function onTopic(): Promise<number> {
 const RELAY_BACKENDS = `FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'signalbox-outbox-relay'`;
 
 describe('outbox relay worker', () => {
-  it('publishes everything after being killed with SIGKILL (between publish and mark, and mid-drain) and restarted', async () => {
+  it('publishes everything after being killed with SIGKILL (between publish and mark, and mid-drain) and restarted; consumers end with the full invariant', async () => {
     const writer = createOutboxWriter({ source: '/test/outbox-relay-crash', topicFor: () => topic.topic });
-    for (let i = 0; i < TOTAL / 100; i++) {
-      await db.$transaction((tx) =>
-        writer.append(tx, Array.from({ length: 100 }, (_, j) => ({ type: 'test.ThingHappened', version: 1, subject: `order-${j % 80}`, data: { i, j } }))),
-      );
+    for (let n = 0; n < ORDERS; n += 25) {
+      await db.$transaction((tx) => writer.append(tx, Array.from({ length: 25 }, (_, i) => orderHistory(n + i)).flat()));
+    }
+    const TOTAL = await db.outboxEvent.count();
+    // The consumers run all along, so they see the re-sent copies as they come.
+    const definitions = pipelineConsumers(topic.topic);
+    const group = uniqueName('relay-crash');
+    for (const definition of definitions) {
+      consumers.push(await startConsumer(definition, { db, registry, outbox: writer }, { kafka: testKafka(), groupPrefix: group, partitionsConsumedConcurrently: 3 }));
     }
 
     // 1. Exactly between publish and mark: a SHARE lock on the table lets the relay claim
@@ -140,7 +156,22 @@ describe('outbox relay worker', () => {
     const expected = new Map<string, string[]>();
     for (const row of rows) expected.set(row.subject, [...(expected.get(row.subject) ?? []), row.event_id]);
     expect(Object.fromEntries(firstSeen)).toEqual(Object.fromEntries(expected));
-  });
+
+    // The full invariant, for consumers that saw every copy the kills produced.
+    const handled = await db.outboxEvent.count({ where: { type: { in: ['orders.OrderPlaced', 'orders.OrderCancelled', 'payments.PaymentAuthorized'] } } });
+    await waitFor('every consumer to apply every event', async () => {
+      const inbox = await db.consumerInbox.groupBy({ by: ['consumer'], _count: true });
+      const of = (name: string) => inbox.find((i) => i.consumer === name)?._count ?? 0;
+      return of('effects') >= TOTAL && of('order-summary') >= TOTAL && of('customer-stats') >= handled;
+    }, 90_000);
+    const duplicates = await db.consumerAttempt.count({ where: { consumer: 'effects', outcome: 'duplicate' } });
+    expect(duplicates, 'every re-sent copy reached the effects consumer and was recognised by the inbox').toBeGreaterThanOrEqual(read.length - TOTAL);
+    await assertInvariants({
+      db, registry, consumers: definitions, topics: [topic.topic],
+      projections: demoProjectionChecks([topic.topic]),
+      effects: [effectRowsPerEvent('effects', 'notifications')],
+    });
+  }, 240_000);
 
   it('exits with 78 and names the variable when the configuration is invalid', async () => {
     const worker = startWorker({ RELAY_BATCH_SIZE: '0' });

@@ -1,9 +1,8 @@
 // Invariant checks for the demo's two read models, reusable by every test.
 import type { Db } from '@/lib/adapters/prisma/client';
 import type { ProjectionDefinition } from '@/lib/backbone/projection';
-import { customerStatsProjection } from '@/lib/demo/projections/customer-stats';
-import { orderSummaryProjection } from '@/lib/demo/projections/order-summary';
-import type { CustomerStatsRow, OrderSummaryRow } from '@/lib/demo/orders/projections';
+import { customerStatsProjection, type CustomerStatsRow } from '@/lib/demo/projections/customer-stats';
+import { orderSummaryProjection, type OrderSummaryRow } from '@/lib/demo/projections/order-summary';
 import type { ProjectionCheck } from './invariants';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -31,6 +30,7 @@ export function demoProjectionChecks(topics: readonly string[], tables = { order
       return new Map(rows.map((r) => [r.customerId as string, r as unknown as CustomerStatsRow]));
     },
     normalise: (r) => ({ ordersPlaced: r.ordersPlaced, ordersCancelled: r.ordersCancelled, revenueCents: String(r.revenueCents) }),
+    independent: (db: Db) => customerStatsDrift(db, topics, tables.customerStats),
   };
   return [summary, stats] as ProjectionCheck<unknown>[];
 }

@@ -1,5 +1,6 @@
 // A consumer process for fault tests (so SIGKILL hits real consumer groups):
-// runs pipelineConsumers on TEST_TOPIC with TEST_GROUP_PREFIX against DATABASE_URL.
+// runs pipelineConsumers on TEST_TOPIC with TEST_GROUP_PREFIX against DATABASE_URL,
+// its connections named TEST_APPLICATION_NAME (default signalbox-test-consumers).
 import { createDb } from '@/lib/adapters/prisma/client';
 import { createKafka } from '@/lib/adapters/kafka/kafka-client';
 import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
@@ -7,10 +8,12 @@ import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { pipelineConsumers } from '../pipeline';
 
-const { DATABASE_URL, TEST_TOPIC, TEST_GROUP_PREFIX, KAFKA_BROKERS, HANDLER_DELAY_MS } = process.env;
+const { DATABASE_URL, TEST_TOPIC, TEST_GROUP_PREFIX, KAFKA_BROKERS, HANDLER_DELAY_MS, TEST_APPLICATION_NAME } = process.env;
 if (!DATABASE_URL || !TEST_TOPIC || !TEST_GROUP_PREFIX) throw new Error('DATABASE_URL, TEST_TOPIC and TEST_GROUP_PREFIX are required');
 
-const db = createDb(DATABASE_URL, { poolSize: 6 });
+// The application_name tells this process's connections apart in pg_stat_activity, so a
+// test can see that a kill landed inside one of ITS transactions.
+const db = createDb(DATABASE_URL, { poolSize: 6, applicationName: TEST_APPLICATION_NAME ?? 'signalbox-test-consumers' });
 const kafka = createKafka({ brokers: (KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: TEST_GROUP_PREFIX, logLevel: 'error' });
 const running: RunningConsumer[] = [];
 for (const definition of pipelineConsumers(TEST_TOPIC, { handlerDelayMs: Number(HANDLER_DELAY_MS ?? 0) })) {
