@@ -1,0 +1,103 @@
+// The sampler's latest tick: one lag_samples row per group it knows. Found through the
+// index on lag_samples(at): max(at) is one index probe, the rows of that tick one range.
+// Shared by the Consumers list, the Overview and /api/metrics, so they show the same figures.
+import type { Db } from '../adapters/prisma/client';
+import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
+import type { LagStatus } from '../domain/lag/health';
+
+/** [topic, partition, logStart, end, committed | null, memberId | null, seconds | null] (older rows: first five). */
+export type PartitionTuple = [string, number, number, number, number | null, (string | null)?, (number | null)?];
+
+interface RawRow {
+  at: Date;
+  group_id: string;
+  state: string;
+  members: number;
+  status: string;
+  evidence: string;
+  lag: bigint | null;
+  replay_lag: bigint | null;
+  no_commit_partitions: number;
+  data_loss_partitions: number;
+  seconds_behind: number | null;
+  seconds_source: string | null;
+  consume_rate: number | null;
+  produce_rate: number | null;
+  eta_seconds: number | null;
+  partitions: PartitionTuple[];
+}
+
+export interface LagRow {
+  at: Date;
+  groupId: string;
+  state: string;
+  members: number;
+  status: LagStatus;
+  evidence: string;
+  lag: number | null;
+  replayLag: number | null;
+  noCommitPartitions: number;
+  dataLossPartitions: number;
+  secondsBehind: number | null;
+  secondsSource: string | null;
+  consumeRate: number | null;
+  produceRate: number | null;
+  etaSeconds: number | null;
+  partitions: PartitionTuple[];
+  /** Main topics the group reads (replay topics apart). */
+  topics: string[];
+}
+
+const n = (v: bigint | null) => (v === null ? null : Number(v));
+
+export function toLagRow(r: RawRow): LagRow {
+  const partitions = Array.isArray(r.partitions) ? r.partitions : [];
+  return {
+    at: r.at,
+    groupId: r.group_id,
+    state: r.state,
+    members: r.members,
+    status: r.status as LagStatus,
+    evidence: r.evidence,
+    lag: n(r.lag),
+    replayLag: n(r.replay_lag),
+    noCommitPartitions: r.no_commit_partitions,
+    dataLossPartitions: r.data_loss_partitions,
+    secondsBehind: r.seconds_behind,
+    secondsSource: r.seconds_source,
+    consumeRate: r.consume_rate,
+    produceRate: r.produce_rate,
+    etaSeconds: r.eta_seconds,
+    partitions,
+    topics: [...new Set(partitions.map((p) => p[0]).filter((t) => !isReplayTopic(t)))].sort(),
+  };
+}
+
+/** Every group of the latest tick (empty when the sampler never ran). */
+export async function latestLagRows(db: Db): Promise<LagRow[]> {
+  const rows = await db.$queryRaw<RawRow[]>`
+    SELECT at, group_id, state, members, status, evidence, lag, replay_lag, no_commit_partitions, data_loss_partitions,
+           seconds_behind, seconds_source, consume_rate, produce_rate, eta_seconds, partitions
+    FROM lag_samples WHERE at = (SELECT max(at) FROM lag_samples)`;
+  return rows.map(toLagRow);
+}
+
+/** The latest row of one group (primary key (group_id, at), read backwards). */
+export async function latestLagRowOf(db: Db, groupId: string): Promise<LagRow | null> {
+  const rows = await db.$queryRaw<RawRow[]>`
+    SELECT at, group_id, state, members, status, evidence, lag, replay_lag, no_commit_partitions, data_loss_partitions,
+           seconds_behind, seconds_source, consume_rate, produce_rate, eta_seconds, partitions
+    FROM lag_samples WHERE group_id = ${groupId} ORDER BY at DESC LIMIT 1`;
+  return rows[0] ? toLagRow(rows[0]) : null;
+}
+
+/** How exact seconds behind is: from the message's own time, interpolated, or only a lower bound. */
+export function secondsLabel(source: string | null): 'exact' | 'estimate' | 'at least' | null {
+  if (source === null || source === 'unknown') return null;
+  if (source === 'estimate') return 'estimate';
+  if (source === 'estimate-at-least') return 'at least';
+  return 'exact';
+}
+
+/** Consumer name of a group id `<prefix>.<name>` (consumer names hold no dots). */
+export const consumerOfGroup = (groupId: string) => groupId.slice(groupId.lastIndexOf('.') + 1);
