@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { getConsoleContext } from '@/lib/console/context';
 import { auditFilterSchema, listAuditEntries } from '@/lib/read/list-audit-entries';
 import { EmptyState } from '../../components/empty-state';
-import { UtcTime } from '../../components/utc-time';
+import { RelativeTime } from '../../components/relative-time';
 
 const outcomeBadge = { ok: 'ok', denied: 'bad', failed: 'warn' } as const;
 const outcomeIcon = { ok: '✓', denied: '⛔', failed: '⚠' } as const;
@@ -60,7 +60,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               const outcome = (r.outcome in outcomeBadge ? r.outcome : 'failed') as keyof typeof outcomeBadge;
               return (
                 <tr key={r.id}>
-                  <td><UtcTime date={r.at} now={now} /></td>
+                  <td><RelativeTime at={r.at} now={now} /></td>
                   <td>{r.actorEmail}</td>
                   <td>{r.actorRole}</td>
                   <td className="mono">{r.action}</td>
