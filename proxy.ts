@@ -16,6 +16,9 @@ import { apiErrorBody } from './lib/http/api-error';
 import { HSTS_VALUE, NONCE_HEADER, contentSecurityPolicy, newNonce, servedOverHttps } from './lib/http/security-headers';
 
 const PUBLIC_PATHS = [/^\/signin$/, /^\/api\/auth\//, /^\/api\/health$/];
+// API paths that accept `Authorization: Bearer <API token>` instead of a session: let
+// such requests through here; the route itself verifies the token (lib/http/api-route.ts).
+const TOKEN_PATHS = [/^\/api\/consumers(\/[^/]+)?$/, /^\/api\/metrics$/];
 
 /** Where the request goes: refused, to sign-in, or on (with `forwarded` as its request headers). */
 async function route(req: NextRequest, env: ConsoleEnv, forwarded: Headers): Promise<NextResponse> {
@@ -25,6 +28,7 @@ async function route(req: NextRequest, env: ConsoleEnv, forwarded: Headers): Pro
   const next = () => NextResponse.next({ request: { headers: forwarded } });
   const { pathname, search } = req.nextUrl;
   if (PUBLIC_PATHS.some((p) => p.test(pathname))) return next();
+  if (req.method === 'GET' && /^Bearer\s/i.test(req.headers.get('authorization') ?? '') && TOKEN_PATHS.some((p) => p.test(pathname))) return next();
   const token = await getToken({ req, secret: authSecret(env) });
   if (token?.sub) return next();
   if (pathname.startsWith('/api/')) return NextResponse.json(apiErrorBody('unauthorized', 'Sign in first.'), { status: 401 });

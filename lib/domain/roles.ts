@@ -25,14 +25,40 @@ export const actionRoles = {
   'audit.read': 'viewer',
   'me.read': 'viewer',
   'demo.knobs.read': 'viewer',
+  'jobs.read': 'viewer',
+  'dlq.read': 'viewer',
   'dlq.replay': 'operator',
   'dlq.discard': 'operator',
+  'dlq.edit': 'operator',
+  'dlq.note': 'operator',
+  'dlq.approve': 'admin',
+  'dlq.rate.update': 'admin',
   'projection.rebuild': 'admin',
   'demo.knobs.update': 'operator',
+  // The least role for the route; the job's kind may ask for more (lib/app/*-job.ts).
+  'job.start': 'operator',
+  'job.pause': 'operator',
+  'job.resume': 'operator',
+  'job.cancel': 'operator',
   'user.create': 'admin',
   'user.reset': 'admin',
+  'consumers.read': 'viewer',
+  'metrics.read': 'viewer',
+  'tokens.read': 'admin',
+  'tokens.create': 'admin',
+  'tokens.revoke': 'admin',
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof actionRoles;
+
+/**
+ * Actions an API token (read-only scope, lib/auth/api-token.ts) may take: the JSON API
+ * of the Consumers screens and the Prometheus endpoint. Every other route needs a session.
+ */
+export const tokenActions: readonly Action[] = ['consumers.read', 'metrics.read'];
+
+export function acceptsApiToken(action: Action): boolean {
+  return tokenActions.includes(action) && roleFor(action) === 'viewer';
+}
 
 export function isAction(value: unknown): value is Action {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(actionRoles, value);

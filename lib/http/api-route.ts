@@ -6,7 +6,8 @@ import { NextResponse, type NextRequest } from 'next/server';
 import type { z } from 'zod';
 import { AppError, isAppError } from '../errors';
 import { getSessionUser } from '../auth/session';
-import { hasRole, roleFor, type Action } from '../domain/roles';
+import { acceptsApiToken, hasRole, roleFor, type Action } from '../domain/roles';
+import { bearerTokenOf, verifyApiToken } from '../auth/api-token';
 import type { SessionUser } from '../domain/session-user';
 import { inputIssues } from '../domain/input-issues';
 import { recordAudit } from '../app/record-audit';
@@ -64,6 +65,15 @@ async function readJsonBody(req: NextRequest, maxBytes: number): Promise<unknown
 
 /** Signed in and allowed to take `action`; a refusal is audited (nothing else records it). */
 async function authorize(req: NextRequest, ctx: ConsoleContext, action: Action): Promise<SessionUser> {
+  // A request that sends a bearer token is judged by it alone (never falls back to a cookie);
+  // only read actions of the token table accept one (lib/domain/roles.ts, tokenActions).
+  const bearer = bearerTokenOf(req.headers);
+  if (bearer !== null) {
+    if (!acceptsApiToken(action)) throw new AppError('unauthorized', 'This endpoint does not accept API tokens (read endpoints only); sign in instead.');
+    const principal = await verifyApiToken(ctx.db, bearer, ctx.now());
+    if (!principal) throw new AppError('unauthorized', 'Invalid or revoked API token.');
+    return principal;
+  }
   const user = await getSessionUser();
   if (!user) throw new AppError('unauthorized', 'Sign in first.');
   const required = roleFor(action);

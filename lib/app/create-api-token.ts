@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import type { Db } from '../adapters/prisma/client';
+import { newApiToken } from '../auth/api-token';
+import { hasRole, isRole, roleFor } from '../domain/roles';
+import { AppError } from '../errors';
+import { recordAudit, type AuditActor } from './record-audit';
+
+const ACTION = 'tokens.create';
+
+export const createApiTokenInputSchema = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters').regex(/^[\x20-\x7e]+$/, 'must be printable ASCII'),
+});
+export type CreateApiTokenInput = z.infer<typeof createApiTokenInputSchema>;
+
+/**
+ * Creates a read-only API token for an admin. The token is returned once and stored only
+ * as its SHA-256 (lib/auth/api-token.ts says why that is enough for a random token); the
+ * token row and its audit entry commit together. The role is checked here too, so the
+ * CLI and the route cannot differ.
+ */
+export async function createApiToken(db: Db, actor: AuditActor & { role: string }, input: CreateApiTokenInput) {
+  if (actor.role !== 'system' && !(isRole(actor.role) && hasRole(actor.role, roleFor(ACTION)))) {
+    await recordAudit(db, { actor, action: ACTION, target: input.name, outcome: 'denied' });
+    throw new AppError('forbidden', `Creating API tokens needs the ${roleFor(ACTION)} role.`);
+  }
+  const { token, hash, prefix } = newApiToken();
+  return db.$transaction(async (tx) => {
+    const row = await tx.apiToken.create({ data: { name: input.name, prefix, tokenHash: hash, scope: 'read', createdBy: actor.email } });
+    await recordAudit(tx, { actor, action: ACTION, target: row.id, outcome: 'ok', details: { name: row.name, prefix, scope: row.scope } });
+    return { id: row.id, name: row.name, prefix, scope: row.scope, createdAt: row.createdAt.toISOString(), token };
+  });
+}
