@@ -34,6 +34,10 @@ const logger = {
 // before it, one held by LISTEN, one spare for a reconnect.
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, application_name: 'signalbox-outbox-relay' });
 pool.on('error', (error) => logger.warn(`outbox relay: idle database connection failed: ${error.message}`));
+// Every connection keeps an 'error' listener for its whole life, checked out or idle: a
+// connection lost at any moment (PostgreSQL restarted, backend killed) then fails the
+// query or batch using it, which the relay retries, and never becomes an uncaught exception.
+pool.on('connect', (client) => client.on('error', () => {}));
 // One kafkajs connect retry (under a second against a dead broker, instead of the
 // default ~20 s with every retry logged by kafkajs): the relay's own backoff takes over
 // from there, with one log line when failing starts and one when it stops.
