@@ -2,7 +2,9 @@
 // requests against them. Replay, drift check, repair and rebuild register here.
 import { createJobKindRegistry, type AnyJobKind } from '../job-kind';
 import { demoCountJob } from './demo-count';
+import { createDlqReplayJob } from './dlq-replay';
+import { workerReplayDeps } from './dlq-replay-deps';
 
-export const jobKinds: readonly AnyJobKind[] = [demoCountJob];
+export const jobKinds: readonly AnyJobKind[] = [demoCountJob, createDlqReplayJob(workerReplayDeps)];
 
 export const jobKindRegistry = () => createJobKindRegistry(jobKinds);

@@ -1,0 +1,123 @@
+// `dlq.replay`: re-delivers dead letters of ONE consumer through its replay topic,
+// in original order (topic, partition, offset: a subject's events keep their order),
+// at a token-bucket rate, canary first. Scope: the consumer, so one replay per
+// consumer runs at a time. Each batch: mark the rows `replaying` (recording this job
+// in their replay history), wait for tokens, produce, checkpoint the cursor. A batch
+// redone after a killed worker is produced again; the event id is unchanged, so the
+// consumer's inbox applies it once, and the row is resolved by the consumer in the
+// transaction that applies it (docs/dlq.md).
+import { z } from 'zod';
+import type { Producer } from 'kafkajs';
+import type { Db } from '../../adapters/prisma/client';
+import { replayTopicOf } from '../../backbone/consumer-definition';
+import { replaySelectionSchema, selectionFilter } from '../../domain/dlq/selection';
+import { replayHeadersOf, storedHeadersOf } from '../../domain/dlq/replay-rules';
+import { createTokenBucket, REPLAY_RATE_MAX } from '../../domain/dlq/token-bucket';
+import { AppError } from '../../errors';
+import { afterCoordinates, dlqMessageWhere, originalOrder, type Coordinates } from '../../read/dlq-where';
+import { defineJobKind, type JobContext } from '../job-kind';
+import { inFlightOf, sleep, waitForApproval, waitForCanary } from './dlq-replay-waits';
+
+export const dlqReplayParams = z.object({
+  consumer: z.string().min(1).max(200),
+  selection: replaySelectionSchema,
+  ratePerSecond: z.number().int().min(1).max(REPLAY_RATE_MAX).default(200),
+  canary: z.number().int().min(0).max(10_000).default(10),
+  maxInFlight: z.number().int().min(1).max(1_000_000).default(5_000),
+  canaryTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  /** Set by the use case above DLQ_REPLAY_APPROVAL_OVER: nothing is produced before an admin approves. */
+  needsApproval: z.boolean().default(false),
+  requestedBy: z.string().min(1).max(200),
+});
+export type DlqReplayParams = z.infer<typeof dlqReplayParams>;
+
+export interface DlqReplayCheckpoint {
+  after: Coordinates | null;
+  done: number;
+  canaryPassed: boolean;
+}
+
+export interface DlqReplayDeps {
+  db: Db;
+  producer: Producer;
+}
+
+const BATCH = 100;
+
+export function createDlqReplayJob(getDeps: () => Promise<DlqReplayDeps>) {
+  return defineJobKind<DlqReplayParams, DlqReplayCheckpoint>({
+    name: 'dlq.replay',
+    params: dlqReplayParams,
+    requiredRole: 'operator',
+    scope: (p) => `replay:consumer:${p.consumer}`,
+    run: async (ctx) => runReplay(ctx, await getDeps()),
+  });
+}
+
+async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, deps: DlqReplayDeps) {
+  const { db } = deps;
+  const p = ctx.params;
+  if (p.needsApproval && !(await waitForApproval(db, ctx))) return ctx.stopped;
+  const { filter, ids } = selectionFilter(p.selection);
+  const mine = { replays: { array_contains: [{ jobId: ctx.jobId }] } };
+  // Open rows, plus rows this job marked and may not have produced (a redone batch).
+  const selected = { AND: [dlqMessageWhere({ ...filter, status: undefined }, ids), { consumer: p.consumer }, { OR: [{ status: 'open' as const }, { status: 'replaying' as const, ...mine }] }] };
+  let { after, done, canaryPassed } = ctx.lastCheckpoint ?? { after: null, done: 0, canaryPassed: p.canary === 0 };
+  const total = done + (await db.dlqMessage.count({ where: { AND: [selected, afterCoordinates(after)] } }));
+  const bucket = createTokenBucket({ ratePerSecond: p.ratePerSecond, startMs: Date.now() });
+  ctx.progress(done, total, 0);
+
+  for (;;) {
+    if (ctx.shouldStop()) return ctx.stopped;
+    const take = canaryPassed ? Math.min(BATCH, Math.max(1, Math.ceil(p.ratePerSecond / 4))) : Math.max(1, Math.min(BATCH, p.canary - done));
+    const rows = await db.dlqMessage.findMany({ where: { AND: [selected, afterCoordinates(after)] }, orderBy: originalOrder, take: take });
+    if (rows.length === 0) break;
+    await markReplaying(db, rows.map((r) => r.id), ctx.jobId, p.requestedBy);
+    const wait = bucket.reserve(rows.length, Date.now());
+    if (wait > 0) await sleep(wait, ctx.signal);
+    await deps.producer.send({ topic: replayTopicOf(p.consumer), acks: -1, messages: await recordsOf(db, rows, ctx.jobId) });
+    const last = rows.at(-1)!;
+    after = { topic: last.topic, partition: last.partition, offset: String(last.offset) };
+    done += rows.length;
+    ctx.progress(done, Math.max(total, done), 0);
+    await ctx.checkpoint({ after, done, canaryPassed });
+    if (!canaryPassed && done >= p.canary) {
+      const canary = await waitForCanary(db, ctx, p.canaryTimeoutMs);
+      if (canary.failedAgain > 0) {
+        throw new AppError('rejected', `canary failed: ${canary.failedAgain} of ${done} replayed messages failed again; replay aborted (the rest stay open)`, { details: canary });
+      }
+      canaryPassed = true;
+      await ctx.checkpoint({ after, done, canaryPassed });
+    }
+    const inFlight = await inFlightOf(db, ctx.jobId);
+    if (inFlight > p.maxInFlight) {
+      throw new AppError('rejected', `${p.consumer} is behind on the replay: ${inFlight} replayed messages not yet handled (limit ${p.maxInFlight}); replay aborted`);
+    }
+  }
+  const outcome = await waitForCanary(db, ctx, Math.min(p.canaryTimeoutMs, 30_000));
+  ctx.progress(done, done, outcome.failedAgain);
+  return { replayed: done, ...outcome };
+}
+
+async function markReplaying(db: Db, ids: string[], jobId: string, by: string): Promise<void> {
+  const entry = JSON.stringify([{ jobId, at: new Date().toISOString(), by }]);
+  await db.$executeRawUnsafe(
+    `UPDATE dlq_messages SET status = 'replaying', status_changed_at = now(), replays = replays || $2::jsonb
+      WHERE id = ANY($1::uuid[]) AND status = 'open'`,
+    ids,
+    entry,
+  );
+}
+
+async function recordsOf(db: Db, rows: Awaited<ReturnType<Db['dlqMessage']['findMany']>>, jobId: string) {
+  const edited = rows.filter((r) => r.payloadVersion > 0);
+  const versions = edited.length
+    ? await db.dlqPayloadVersion.findMany({ where: { OR: edited.map((r) => ({ dlqId: r.id, version: r.payloadVersion })) } })
+    : [];
+  const payloadOf = new Map(versions.map((v) => [v.dlqId, Buffer.from(v.payload)]));
+  return rows.map((r) => ({
+    key: r.key ? Buffer.from(r.key) : null,
+    value: payloadOf.get(r.id) ?? Buffer.from(r.payload),
+    headers: replayHeadersOf(storedHeadersOf(r.headers), { dlqId: r.id, jobId, topic: r.topic, partition: r.partition, offset: String(r.offset) }),
+  }));
+}
