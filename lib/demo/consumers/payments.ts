@@ -1,8 +1,7 @@
 // payments: authorises (or declines) the payment of every placed order.
-import type { ConsumerDefinition } from '../../backbone/consumer-definition';
-import type { PrismaTx } from '../../adapters/prisma/processor-ports';
+import type { OrderCommand } from '../orders/decider';
 import { orderEventTypes, type OrderEnvelopeOf } from '../orders/events';
-import { runStep, type DemoConsumerDeps } from './run-step';
+import { demoConsumer, runStep, type DemoConsumerDeps } from './run-step';
 
 export const PAYMENTS_CONSUMER = 'payments';
 /** Orders above this are declined, as a card limit would. */
@@ -16,23 +15,14 @@ export function decidePayment(order: { customerId: string; amountCents: number }
   return { approved: true };
 }
 
-export function paymentsConsumer(deps: DemoConsumerDeps): ConsumerDefinition<PrismaTx, OrderEnvelopeOf<'orders.OrderPlaced'>> {
-  return {
-    name: PAYMENTS_CONSUMER,
-    topics: [deps.topic],
-    handles: [orderEventTypes.OrderPlaced],
-    async handle(event, ctx) {
-      await deps.faults.beforeHandle(PAYMENTS_CONSUMER, event.id);
-      const order = event.data;
-      const decision = decidePayment(order);
-      await runStep(
-        ctx,
-        deps,
-        decision.approved
-          ? { kind: 'AuthorizePayment', orderId: order.orderId, paymentId: deps.newId(), approved: true }
-          : { kind: 'AuthorizePayment', orderId: order.orderId, paymentId: deps.newId(), approved: false, reason: decision.reason },
-        'paid', // paid and payment_failed are the same stage: either way payment was decided
-      );
-    },
-  };
+export function paymentsConsumer(deps: DemoConsumerDeps) {
+  return demoConsumer<OrderEnvelopeOf<'orders.OrderPlaced'>>(PAYMENTS_CONSUMER, [orderEventTypes.OrderPlaced], deps, (event, ctx) => {
+    const order = event.data;
+    const decision = decidePayment(order);
+    const paymentId = deps.newId();
+    const command: OrderCommand = decision.approved
+      ? { kind: 'AuthorizePayment', orderId: order.orderId, paymentId, approved: true }
+      : { kind: 'AuthorizePayment', orderId: order.orderId, paymentId, approved: false, reason: decision.reason };
+    return runStep(ctx, deps, command, 'paid'); // paid and payment_failed are the same stage: either way payment was decided
+  });
 }
