@@ -25,7 +25,7 @@ const usage = `Usage: npx tsx scripts/orders-cli.ts <command> [options]
   show <orderId>
   knobs show
   knobs set [--rate <0-200>] [--poison <0-1>] [--transient <0-1>] [--permanent <0-1>]
-            [--slow-consumer <name|none>] [--slow-ms <0-10000>] [--stopped-consumer <name|none>]
+            [--slow-consumer <name|none>] [--slow-ms <0-10000>] [--stopped-consumer <name|none>] [--stalled-consumer <name|none>]
 
 Exit codes: 0 ok, 1 refused (e.g. rejected, not found, conflict), 64 usage error.`;
 
@@ -48,6 +48,7 @@ const options = {
   'slow-consumer': { type: 'string' },
   'slow-ms': { type: 'string' },
   'stopped-consumer': { type: 'string' },
+  'stalled-consumer': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -123,7 +124,7 @@ function parseCli(argv: string[]): Job | 'help' {
         return { kind: 'knobs-show' };
       }
       if (sub !== 'set') throw new UsageError('knobs takes "show" or "set"');
-      allowOnly(v, ['rate', 'poison', 'transient', 'permanent', 'slow-consumer', 'slow-ms', 'stopped-consumer'], 'knobs set');
+      allowOnly(v, ['rate', 'poison', 'transient', 'permanent', 'slow-consumer', 'slow-ms', 'stopped-consumer', 'stalled-consumer'], 'knobs set');
       const patch = Object.fromEntries(
         Object.entries({
           ratePerSecond: number('rate', v.rate),
@@ -133,6 +134,7 @@ function parseCli(argv: string[]): Job | 'help' {
           slowConsumer: nameOrNone(v['slow-consumer']),
           slowMs: number('slow-ms', v['slow-ms']),
           stoppedConsumer: nameOrNone(v['stopped-consumer']),
+          stalledConsumer: nameOrNone(v['stalled-consumer']),
         }).filter(([, value]) => value !== undefined),
       ) as DemoKnobsUpdate;
       if (Object.keys(patch).length === 0) throw new UsageError('knobs set needs at least one knob option');

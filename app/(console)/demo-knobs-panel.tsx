@@ -48,7 +48,7 @@ export function DemoKnobsPanel({ canEdit }: { canEdit: boolean }) {
     const form = new FormData(event.currentTarget);
     const patch: Record<string, unknown> = {};
     for (const [name] of numberFields) patch[name] = Number(form.get(name));
-    for (const name of ['slowConsumer', 'stoppedConsumer'] as const) patch[name] = form.get(name) ? String(form.get(name)) : null;
+    for (const name of ['slowConsumer', 'stoppedConsumer', 'stalledConsumer'] as const) patch[name] = form.get(name) ? String(form.get(name)) : null;
     setMessage(null);
     mutation.mutate(patch as Partial<DemoKnobs>);
   }
@@ -57,7 +57,7 @@ export function DemoKnobsPanel({ canEdit }: { canEdit: boolean }) {
     <details className="panel">
       <summary>
         <strong>Demo fault knobs</strong> <span className="muted">(rate {data.ratePerSecond}/s, poison {data.poisonShare}, transient {data.transientFailureShare}, permanent {data.permanentFailureShare}
-        {data.slowConsumer ? `, slow ${data.slowConsumer}` : ''}{data.stoppedConsumer ? `, stopped ${data.stoppedConsumer}` : ''})</span>
+        {data.slowConsumer ? `, slow ${data.slowConsumer}` : ''}{data.stoppedConsumer ? `, stopped ${data.stoppedConsumer}` : ''}{data.stalledConsumer ? `, stalled ${data.stalledConsumer}` : ''})</span>
       </summary>
       <form onSubmit={onSubmit} aria-label="Demo fault knobs" className="row" style={{ alignItems: 'flex-end', marginTop: 8 }}>
         {numberFields.map(([name, label, min, max, step]) => (
@@ -66,9 +66,9 @@ export function DemoKnobsPanel({ canEdit }: { canEdit: boolean }) {
             <input id={`knob-${name}`} name={name} type="number" min={min} max={max} step={step} defaultValue={data[name]} disabled={!canEdit} style={{ width: 120 }} />
           </div>
         ))}
-        {(['slowConsumer', 'stoppedConsumer'] as const).map((name) => (
+        {(['slowConsumer', 'stoppedConsumer', 'stalledConsumer'] as const).map((name) => (
           <div key={name}>
-            <label htmlFor={`knob-${name}`}>{name === 'slowConsumer' ? 'Slow consumer' : 'Stopped consumer'}</label>
+            <label htmlFor={`knob-${name}`}>{{ slowConsumer: 'Slow consumer', stoppedConsumer: 'Stopped consumer', stalledConsumer: 'Stalled consumer' }[name]}</label>
             <select id={`knob-${name}`} name={name} defaultValue={data[name] ?? ''} disabled={!canEdit}>
               <option value="">none</option>
               {demoConsumerNames.map((c) => (

@@ -1,6 +1,6 @@
 // The demo's live fault knobs (row id=1 of demo_knobs): how fast the traffic
 // generator places orders, how much of it is poison, how often consumers fail
-// or crawl, which consumer is paused. Changed from the CLI or the console while
+// or crawl, which consumer is stopped (leaves its group) or stalled (stays, stops committing). Changed from the CLI or the console while
 // everything runs; workers see changes through a polling cache within ~1 s.
 import { z } from 'zod';
 import type { Db, Prisma } from '../adapters/prisma/client';
@@ -19,6 +19,8 @@ const fields = {
   slowConsumer: consumerName.nullable(),
   slowMs: z.number().int('must be whole milliseconds').min(0, 'must be between 0 and 10000').max(10_000, 'must be between 0 and 10000'),
   stoppedConsumer: consumerName.nullable(),
+  /** Keeps its group membership (heartbeats) but stops fetching and committing: STALL. */
+  stalledConsumer: consumerName.nullable(),
 };
 
 export const DEFAULT_KNOBS = {
@@ -29,6 +31,7 @@ export const DEFAULT_KNOBS = {
   slowConsumer: null,
   slowMs: 500,
   stoppedConsumer: null,
+  stalledConsumer: null,
 } as const satisfies { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
 
 const failuresFit = (k: { transientFailureShare: number; permanentFailureShare: number }) => k.transientFailureShare + k.permanentFailureShare <= 1;
@@ -44,6 +47,7 @@ export const knobsSchema = z
     slowConsumer: fields.slowConsumer.default(DEFAULT_KNOBS.slowConsumer),
     slowMs: fields.slowMs.default(DEFAULT_KNOBS.slowMs),
     stoppedConsumer: fields.stoppedConsumer.default(DEFAULT_KNOBS.stoppedConsumer),
+    stalledConsumer: fields.stalledConsumer.default(DEFAULT_KNOBS.stalledConsumer),
   })
   .refine(failuresFit, failuresFitIssue);
 export type DemoKnobs = z.output<typeof knobsSchema>;

@@ -11,13 +11,14 @@ describe('knobs schema', () => {
       slowConsumer: null,
       slowMs: 500,
       stoppedConsumer: null,
+      stalledConsumer: null,
     });
     expect(knobsSchema.parse({})).toEqual(DEFAULT_KNOBS);
   });
 
   it('accepts the edges of every range', () => {
-    const low = { ratePerSecond: 0, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: null, slowMs: 0, stoppedConsumer: null };
-    const high = { ratePerSecond: 200, poisonShare: 1, transientFailureShare: 0.5, permanentFailureShare: 0.5, slowConsumer: 'shipping', slowMs: 10_000, stoppedConsumer: 'order-saga' };
+    const low = { ratePerSecond: 0, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: null, slowMs: 0, stoppedConsumer: null, stalledConsumer: null };
+    const high = { ratePerSecond: 200, poisonShare: 1, transientFailureShare: 0.5, permanentFailureShare: 0.5, slowConsumer: 'shipping', slowMs: 10_000, stoppedConsumer: 'order-saga', stalledConsumer: 'payments' };
     expect(knobsSchema.parse(low)).toEqual(low);
     expect(knobsSchema.parse(high)).toEqual(high);
     expect(knobsSchema.parse({ ratePerSecond: 0.5 }).ratePerSecond).toBe(0.5);

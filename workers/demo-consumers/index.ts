@@ -64,7 +64,21 @@ async function main() {
           await startOne(definition);
         }
       }
+      applyStalled(knobs.get().stalledConsumer);
     }).catch((e: unknown) => console.error(`knob stoppedConsumer: ${(e as Error).message}`));
+  };
+  // The stalledConsumer knob pauses fetching (kafkajs pause): the member stays in the
+  // group and heartbeats, but reads and commits nothing, so its lag grows: STALL.
+  const applyStalled = (stalled: string | null) => {
+    for (const consumer of running.values()) {
+      if (consumer.name === stalled && !consumer.isPaused()) {
+        consumer.pause();
+        console.log(`consumer ${consumer.name} stalled by the stalledConsumer knob (still in its group)`);
+      } else if (consumer.name !== stalled && consumer.isPaused()) {
+        consumer.resume();
+        console.log(`consumer ${consumer.name} resumed`);
+      }
+    }
   };
   applyStopped(knobs.get().stoppedConsumer);
   await applying;
