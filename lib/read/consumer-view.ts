@@ -9,6 +9,8 @@ import { formatDuration } from '../domain/lag/format';
 export const LAG_STATUSES = ['ERR', 'STOP', 'STALL', 'REWIND', 'WARN', 'OK'] as const satisfies readonly LagStatus[];
 export const SORTS = ['seconds', 'lag', 'status', 'group'] as const;
 export type ConsumerSort = (typeof SORTS)[number];
+/** The console's one sort encoding (lib/domain/format/url-params.ts): `seconds` ascending, `-seconds` descending. */
+const SORT_VALUES = [...SORTS, ...SORTS.map((s) => `-${s}` as const)] as const;
 
 const statusList = z
   .string()
@@ -20,8 +22,7 @@ export const consumerListQuerySchema = z.strictObject({
   status: statusList.optional(),
   topic: z.string().trim().max(249).optional(),
   q: z.string().trim().max(200).optional(),
-  sort: z.enum(SORTS).default('seconds'),
-  dir: z.enum(['asc', 'desc']).default('desc'),
+  sort: z.enum(SORT_VALUES, { message: `must be one of ${SORT_VALUES.join(', ')}` }).default('-seconds'),
 });
 export type ConsumerListQuery = z.output<typeof consumerListQuerySchema>;
 
@@ -42,8 +43,10 @@ export function filterAndSort<G extends ListedGroup & { evidence: string }>(grou
       (!q.topic || g.topics.includes(q.topic)) &&
       (!text || g.groupId.toLowerCase().includes(text) || g.evidence.toLowerCase().includes(text)),
   );
+  const desc = q.sort.startsWith('-');
+  const by = (desc ? q.sort.slice(1) : q.sort) as ConsumerSort;
   const key = (g: G): number | string => {
-    switch (q.sort) {
+    switch (by) {
       case 'seconds':
         return g.secondsBehind ?? -1;
       case 'lag':
@@ -54,7 +57,7 @@ export function filterAndSort<G extends ListedGroup & { evidence: string }>(grou
         return g.groupId;
     }
   };
-  const sign = q.dir === 'asc' ? 1 : -1;
+  const sign = desc ? -1 : 1;
   return [...kept].sort((a, b) => {
     const ka = key(a);
     const kb = key(b);

@@ -94,7 +94,7 @@ describe('consumer reads', () => {
     expect(all.groups.find((g) => g.groupId === 'sb.idle')!.eta.state).toBe('caught-up');
     expect(all.topics).toEqual(['orders.v1', 'payments.v1']);
 
-    const stop = await listConsumerGroups(db, now, consumerListQuerySchema.parse({ status: 'stop,warn', sort: 'group', dir: 'asc' }));
+    const stop = await listConsumerGroups(db, now, consumerListQuerySchema.parse({ status: 'stop,warn', sort: 'group' }));
     expect(stop.groups.map((g) => g.groupId)).toEqual(['sb.dead', 'sb.slow']);
     expect((await listConsumerGroups(db, now, consumerListQuerySchema.parse({ topic: 'payments.v1' }))).groups.map((g) => g.groupId)).toEqual(['sb.other']);
     expect((await listConsumerGroups(db, now, consumerListQuerySchema.parse({ q: 'no members' }))).groups.map((g) => g.groupId)).toEqual(['sb.dead']);
