@@ -4,7 +4,7 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Server-only packages with native or WebAssembly parts stay out of the bundle.
-  serverExternalPackages: ['@node-rs/argon2', 'kafkajs', 'pg', '@prisma/adapter-pg'],
+  serverExternalPackages: ['@node-rs/argon2', 'kafkajs', 'pg', 'pg-boss', '@prisma/adapter-pg'],
   typedRoutes: false,
   // Headers that are the same on every response, static files included. The
   // Content-Security-Policy (per-request nonce) and HSTS (https only) are set in

@@ -3,10 +3,11 @@
 // sticky header, sortable columns whose state is the URL's `sort` param ("-age"),
 // keyset paging through a cursor param ("Next page" / "First page" links), and an
 // empty state slot. Columns are declared with a small typed shape so pages do not
-// depend on the table library's types.
+// depend on the table library's types. Columns hold functions, so declare them in a
+// client component (a server page cannot pass functions to this one).
 import Link from 'next/link';
 import { useMemo, type ReactNode } from 'react';
-import { createSortedRowModel, rowSortingFeature, sortFn_alphanumeric, sortFn_basic, tableFeatures, useTable, type RowData, type SortingState } from '@tanstack/react-table';
+import { createSortedRowModel, rowSortingFeature, tableFeatures, useTable, type RowData, type SortingState } from '@tanstack/react-table';
 import { encodeSort, nextSort, parseSort } from '@/lib/domain/format/url-params';
 import { useUrlParams } from './url-state';
 
@@ -38,7 +39,16 @@ export interface DataTableProps<T> {
   testId?: string;
 }
 
-const features = tableFeatures({ rowSortingFeature, sortedRowModel: createSortedRowModel(), sortFns: { basic: sortFn_basic, alphanumeric: sortFn_alphanumeric } });
+const features = tableFeatures({ rowSortingFeature, sortedRowModel: createSortedRowModel() });
+
+type SortValue = string | number | null;
+
+/** Numbers as numbers, text with numeric parts in order ("job-2" < "job-10"); empty values last. */
+export function compareSortValues(a: SortValue, b: SortValue): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b), 'en', { numeric: true });
+}
 
 export function DataTable<T extends RowData>({ caption, rows, columns, rowKey, empty, nextCursor = null, cursorParam = 'after', sortParam = 'sort', manualSorting = false, testId }: DataTableProps<T>) {
   const { params, href } = useUrlParams();
@@ -53,8 +63,8 @@ export function DataTable<T extends RowData>({ caption, rows, columns, rowKey, e
         id: c.id,
         accessorFn: (row: T) => c.sortValue?.(row) ?? null,
         enableSorting: Boolean(c.sortValue),
-        sortFn: 'alphanumeric' as const,
-        sortUndefined: 'last' as const,
+        sortFn: (a: { getValue: (id: string) => unknown }, b: { getValue: (id: string) => unknown }, id: string) =>
+          compareSortValues(a.getValue(id) as SortValue, b.getValue(id) as SortValue),
       })),
     [columns],
   );

@@ -10,6 +10,7 @@ export const sections = [
   { href: '/traces', label: 'Traces' },
   { href: '/projections', label: 'Projections' },
   { href: '/runbooks', label: 'Runbooks' },
+  { href: '/jobs', label: 'Jobs' },
   { href: '/audit', label: 'Audit' },
 ] as const;
 

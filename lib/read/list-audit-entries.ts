@@ -5,6 +5,8 @@ export const auditFilterSchema = z.object({
   action: z.string().trim().max(100).optional(),
   actor: z.string().trim().max(254).optional(),
   outcome: z.enum(['ok', 'denied', 'failed']).optional(),
+  /** Exact target, e.g. a job id: that job's start, pause, resume and cancel records. */
+  target: z.string().trim().max(200).optional(),
   before: z.coerce.bigint().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
@@ -17,6 +19,7 @@ export async function listAuditEntries(db: Db, filter: AuditFilter) {
       ...(filter.action ? { action: { startsWith: filter.action } } : {}),
       ...(filter.actor ? { actorEmail: { contains: filter.actor, mode: 'insensitive' as const } } : {}),
       ...(filter.outcome ? { outcome: filter.outcome } : {}),
+      ...(filter.target ? { target: filter.target } : {}),
       ...(filter.before ? { id: { lt: filter.before } } : {}),
     },
     orderBy: { id: 'desc' },

@@ -10,6 +10,8 @@ const SECTIONS = [
   { label: 'Traces', path: '/traces', heading: 'Traces', empty: /Search by trace ID, event ID or order ID/ },
   { label: 'Projections', path: '/projections', heading: 'Projections', empty: /Each read model .* appears here/ },
   { label: 'Runbooks', path: '/runbooks', heading: 'Runbooks', empty: /Runbooks tied to live checks appear here/ },
+  // jobs.spec.ts starts jobs, so a filter that matches nothing shows the empty state.
+  { label: 'Jobs', path: '/jobs', heading: 'Jobs', empty: /Clear the filters to see every job|Jobs appear here/, emptyPath: '/jobs?kind=no.such.kind' },
   // Other specs write audit entries, so the log may hold rows: a filter that matches nothing shows the empty state.
   { label: 'Audit', path: '/audit', heading: 'Audit', empty: /Every destructive action .* is recorded here/, emptyPath: '/audit?action=no.such.action' },
 ] as const;
