@@ -2,12 +2,14 @@ import { requirePageUser } from '@/lib/auth/require-page-user';
 import { mayPerform } from '@/lib/domain/roles';
 import { SystemPulsePanel } from './system-pulse';
 import { DemoKnobsPanel } from './demo-knobs-panel';
+import { ConsumerTiles } from './consumer-tiles';
 
 export default async function OverviewPage() {
   const user = await requirePageUser();
   return (
     <>
       <h1>Overview</h1>
+      <ConsumerTiles />
       <SystemPulsePanel />
       <h2>Demo system</h2>
       <DemoKnobsPanel canEdit={mayPerform(user.role, 'demo.knobs.update')} />

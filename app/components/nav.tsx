@@ -6,12 +6,14 @@ import { usePathname } from 'next/navigation';
 export const sections = [
   { href: '/', label: 'Overview' },
   { href: '/consumers', label: 'Consumers' },
+  { href: '/outbox', label: 'Outbox' },
   { href: '/dlq', label: 'DLQ' },
   { href: '/traces', label: 'Traces' },
   { href: '/projections', label: 'Projections' },
   { href: '/runbooks', label: 'Runbooks' },
   { href: '/jobs', label: 'Jobs' },
   { href: '/audit', label: 'Audit' },
+  { href: '/settings/tokens', label: 'API tokens' },
 ] as const;
 
 export function Nav() {

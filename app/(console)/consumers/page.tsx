@@ -1,12 +1,19 @@
+import { Suspense } from 'react';
 import { requirePageUser } from '@/lib/auth/require-page-user';
-import { EmptyState } from '../../components/empty-state';
+import { ConsumersList } from './consumers-list';
 
 export default async function ConsumersPage() {
   await requirePageUser();
   return (
     <>
       <h1>Consumers</h1>
-      <EmptyState title="Nothing to show yet">Consumer groups with lag in messages and seconds, health over a window and history charts appear here once consumers and the lag sampler run. Start them with npm run demo.</EmptyState>
+      <p className="muted">
+        Every consumer group the lag sampler sees: health over its window with the evidence, lag in messages and seconds behind, drain ETA and
+        the last 15 min. Filters and sort live in the URL. Also as JSON: <code>GET /api/consumers</code>.
+      </p>
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <ConsumersList />
+      </Suspense>
     </>
   );
 }
