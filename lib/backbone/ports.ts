@@ -83,11 +83,15 @@ export interface DeadLetter {
   fingerprint: string;
   attempts: AttemptHistoryEntry[];
   failedAt: Date;
+  /** A replay that failed again: the DLQ row it replays (its history grows instead of a new row). */
+  replayOf?: string | null;
 }
 
 export interface DeadLetterStore<Tx extends SqlTx> {
   /** One row per (consumer, topic, partition, offset): storing again updates it. Returns its id. */
   store(tx: Tx, letter: DeadLetter): Promise<string>;
+  /** A replayed dead letter was applied (or found applied): mark its row resolved in the same transaction. */
+  resolve?(tx: Tx, dlqId: string, consumer: string): Promise<void>;
 }
 
 /** Per (projection, topic, partition): the highest offset applied and how many events. */

@@ -8,6 +8,7 @@ import type { BatchItem, HandlerContext } from '../consumer-definition';
 import type { AttemptRecord, SqlTx } from '../ports';
 import { attemptOf, inboxItemOf } from './attempts';
 import type { ProcessorScope } from './deps';
+import { resolveReplayed } from './replay-lineage';
 
 export interface Failure {
   error: unknown;
@@ -49,6 +50,7 @@ export async function applyOne<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx: 
   const fresh = await scope.ports.inbox.claim(tx, scope.consumer, [inboxItemOf(item)]);
   const duplicate = !fresh.has(item.event.id);
   if (!duplicate) await handleOne(scope, tx, item, attempt);
+  await resolveReplayed(scope, tx, [item]);
   return duplicate;
 }
 
@@ -60,6 +62,7 @@ async function applyBatch<Tx extends SqlTx>(scope: ProcessorScope<Tx>, items: re
     // An event twice in one run (a producer retry) is applied once: the first copy claims it.
     const applied = items.filter((item) => fresh.delete(item.event.id));
     await scope.definition.handleBatch!(applied, contextFor(scope, tx, null, 1));
+    await resolveReplayed(scope, tx, items);
     const each = (performance.now() - started) / items.length;
     const isApplied = new Set(applied);
     const records = items.map((item) => attemptOf(scope.consumer, item, { number: 1, outcome: isApplied.has(item) ? 'ok' : 'duplicate', durationMs: each }));

@@ -6,6 +6,7 @@ import type { ClassifiedError } from '../classify-error';
 import type { AttemptHistoryEntry, AttemptRecord, DeadLetter, SqlTx } from '../ports';
 import type { ProcessorScope } from './deps';
 import type { Decoded } from './plan';
+import { replayedDlqId } from './replay-lineage';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,6 +35,7 @@ export function deadLetterOf(consumer: string, decoded: Decoded, error: Classifi
     fingerprint: errorFingerprint({ consumer, errorClass: error.errorClass, message: error.message, stack: error.stack }),
     attempts: history,
     failedAt,
+    replayOf: replayedDlqId(consumer, message),
   };
 }
 
