@@ -151,6 +151,7 @@ async function main() {
     ['jobs', 'workers/jobs/index.ts'],
     ['lag-sampler', 'workers/lag-sampler/index.ts'],
     ['maintenance', 'workers/maintenance/index.ts'],
+    ['checks', 'workers/checks/index.ts'],
   ] as const) {
     if (existsSync(path.join(root, file))) supervise(name, [process.execPath, '--import', 'tsx', file], env);
   }

@@ -43,6 +43,9 @@ export const actionRoles = {
   'user.create': 'admin',
   'user.reset': 'admin',
   'consumers.read': 'viewer',
+  // Checks, runbooks and the status page (docs/runbooks-and-checks.md).
+  'checks.read': 'viewer',
+  'status.read': 'viewer',
   'metrics.read': 'viewer',
   'tokens.read': 'admin',
   'tokens.create': 'admin',
