@@ -56,7 +56,7 @@ export function evolveRows<Row, E extends EventEnvelope>(
  * the row does. Taken in one statement, in lock-id order, so two batches
  * never wait on each other crosswise (no deadlock); released at commit.
  */
-async function lockKeys(tx: SqlTx, table: string, keys: readonly string[]): Promise<void> {
+export async function lockProjectionKeys(tx: SqlTx, table: string, keys: readonly string[]): Promise<void> {
   await tx.$executeRawUnsafe(
     `SELECT pg_advisory_xact_lock(id) FROM (
        SELECT DISTINCT hashtextextended($1 || chr(31) || key, 0) AS id FROM unnest($2::text[]) AS key ORDER BY id
@@ -66,19 +66,33 @@ async function lockKeys(tx: SqlTx, table: string, keys: readonly string[]): Prom
   );
 }
 
+/**
+ * One batch into one table: key locks, load, evolve, save, checkpoint under
+ * `checkpointName` — all in the caller's transaction. The live consumer and
+ * a rebuild's catch-up both write through here.
+ */
+export async function applyProjectionBatch<Row, E extends EventEnvelope, Tx extends SqlTx>(
+  definition: ProjectionDefinition<Row, E>,
+  store: ProjectionStore<Row, Tx>,
+  checkpointName: string,
+  items: readonly BatchItem<E>[],
+  tx: Tx,
+): Promise<void> {
+  if (items.length === 0) return;
+  const keys = [...new Set(items.map((i) => definition.keyOf(i.event)))];
+  await lockProjectionKeys(tx, store.table, keys);
+  const current = await store.load(tx, keys);
+  const changed = evolveRows(definition, current, items.map((i) => i.event));
+  await store.save(tx, [...changed.values()]);
+  await store.checkpoints.save(tx, checkpointName, checkpointsOf(items));
+}
+
+/** A projection consumer over one fixed table (tests, tools); the demo resolves its table per batch (projection-versions.ts). */
 export function projectionConsumer<Row, E extends EventEnvelope, Tx extends SqlTx>(
   definition: ProjectionDefinition<Row, E>,
   store: ProjectionStore<Row, Tx>,
 ): ConsumerDefinition<Tx, E> {
-  async function handleBatch(items: readonly BatchItem<E>[], ctx: { tx: Tx }) {
-    if (items.length === 0) return;
-    const keys = [...new Set(items.map((i) => definition.keyOf(i.event)))];
-    await lockKeys(ctx.tx, store.table, keys);
-    const current = await store.load(ctx.tx, keys);
-    const changed = evolveRows(definition, current, items.map((i) => i.event));
-    await store.save(ctx.tx, [...changed.values()]);
-    await store.checkpoints.save(ctx.tx, definition.name, checkpointsOf(items));
-  }
+  const handleBatch = (items: readonly BatchItem<E>[], ctx: { tx: Tx }) => applyProjectionBatch(definition, store, definition.name, items, ctx.tx);
   return {
     name: definition.name,
     topics: definition.topics,

@@ -10,7 +10,8 @@ import { createOutboxWriter } from '../../lib/adapters/outbox/outbox-writer';
 import { startTracing } from '../../lib/adapters/otel/tracing';
 import { createOrderEventRegistry, ORDERS_SOURCE, ORDERS_TOPIC } from '../../lib/demo/orders/events';
 import { createFaultInjector, demoConsumers } from '../../lib/demo/consumers';
-import { demoProjections } from '../../lib/demo/projections';
+import { registeredDemoProjections } from '../../lib/demo/projections';
+import { sqlProjectionVersions } from '../../lib/adapters/prisma/projection-registry';
 import { createKnobCache } from '../../lib/demo/knobs';
 import { demoTopics } from '../../lib/demo/topics';
 import { onShutdown } from '../../lib/adapters/process/on-shutdown';
@@ -30,7 +31,7 @@ async function main() {
   await admin.disconnect();
 
   const faults = createFaultInjector({ knobs: knobs.get });
-  const definitions = [...demoConsumers({ faults }), ...demoProjections()].filter((d) => env.CONSUMERS.includes(d.name as never));
+  const definitions = [...demoConsumers({ faults }), ...registeredDemoProjections(sqlProjectionVersions)].filter((d) => env.CONSUMERS.includes(d.name as never));
   const deps = {
     db,
     registry: createOrderEventRegistry(),

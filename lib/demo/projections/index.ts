@@ -2,6 +2,7 @@
 import { projectionConsumer } from '../../backbone/projection';
 import type { ConsumerDefinition } from '../../backbone/consumer-definition';
 import type { SqlTx } from '../../backbone/ports';
+import { versionedProjectionConsumer, type ProjectionVersionsPort } from '../../backbone/projection-versions';
 import { customerStatsProjection, customerStatsStore } from './customer-stats';
 import { orderSummaryProjection, orderSummaryStore } from './order-summary';
 
@@ -11,4 +12,15 @@ export function demoProjections(tables: { orderSummary?: string; customerStats?:
     projectionConsumer(orderSummaryProjection, orderSummaryStore(tables.orderSummary)),
     projectionConsumer(customerStatsProjection, customerStatsStore(tables.customerStats)),
   ];
+}
+
+/**
+ * The demo's projections as the workers run them: each batch writes to the version
+ * the registry names active at that moment (a swap needs no restart).
+ */
+export function registeredDemoProjections(versions: ProjectionVersionsPort<SqlTx>): ConsumerDefinition<SqlTx>[] {
+  return [
+    versionedProjectionConsumer(orderSummaryProjection, orderSummaryStore, versions),
+    versionedProjectionConsumer(customerStatsProjection, customerStatsStore, versions),
+  ] as ConsumerDefinition<SqlTx>[];
 }

@@ -4,7 +4,10 @@ import { createJobKindRegistry, type AnyJobKind } from '../job-kind';
 import { demoCountJob } from './demo-count';
 import { createDlqReplayJob } from './dlq-replay';
 import { workerReplayDeps } from './dlq-replay-deps';
+import { workerProjectionDeps } from './projection-deps';
+import { createProjectionDriftCheckJob } from './projection-drift-check';
+import { createProjectionRepairJob } from './projection-repair';
 
-export const jobKinds: readonly AnyJobKind[] = [demoCountJob, createDlqReplayJob(workerReplayDeps)];
+export const jobKinds: readonly AnyJobKind[] = [demoCountJob, createDlqReplayJob(workerReplayDeps), createProjectionDriftCheckJob(workerProjectionDeps), createProjectionRepairJob(workerProjectionDeps)];
 
 export const jobKindRegistry = () => createJobKindRegistry(jobKinds);

@@ -1,0 +1,58 @@
+// `projection.drift-check`: compares the active version of a projection with its
+// recomputation from the log at the version's checkpoint and stores a drift
+// report. One step: a check is redone from scratch if its worker dies (it
+// changes nothing but the report it writes at the end).
+import { z } from 'zod';
+import { activeVersion } from '../../adapters/prisma/projection-registry';
+import { prismaDriftDb, saveDriftReport } from '../../adapters/prisma/projection-drift-db';
+import { checkProjectionDrift } from '../../backbone/projection-drift';
+import { demoDriftSpecs, demoProjectionNames } from '../../demo/projections/drift-specs';
+import { AppError } from '../../errors';
+import { defineJobKind } from '../job-kind';
+import type { ProjectionJobDeps } from './projection-deps';
+
+export const projectionParams = z.object({
+  projection: z.string().refine((p) => demoProjectionNames.includes(p), { message: `one of ${demoProjectionNames.join(', ')}` }),
+});
+export type ProjectionParams = z.infer<typeof projectionParams>;
+
+/** Drift check, repair and rebuild of one projection exclude each other. */
+export const projectionScope = (p: ProjectionParams) => `projection:${p.projection}`;
+
+export async function runDriftCheck(deps: ProjectionJobDeps, projection: string, jobId: string | null, extra: { collectKeys?: boolean; signal?: AbortSignal; onProgress?(d: number, t: number): void } = {}) {
+  const spec = demoDriftSpecs[projection];
+  if (!spec) throw new AppError('bad_request', `unknown projection ${projection}`);
+  const active = await activeVersion(deps.db, projection);
+  const startedAt = new Date();
+  const options = {
+    buckets: deps.env.PROJECTION_DRIFT_BUCKETS, samplesPerKind: deps.env.PROJECTION_DRIFT_SAMPLES,
+    publishWaitMs: deps.env.PROJECTION_DRIFT_PUBLISH_WAIT_MS, ...extra,
+  };
+  try {
+    const result = await checkProjectionDrift(prismaDriftDb(deps.db), deps.registry, spec, active, options);
+    const reportId = await saveDriftReport(deps.db, { projection, version: active.version, table: active.table, jobId, startedAt, result });
+    return { reportId, result, active };
+  } catch (error) {
+    if (!extra.signal?.aborted) {
+      const message = error instanceof Error ? error.message : String(error);
+      await saveDriftReport(deps.db, { projection, version: active.version, table: active.table, jobId, startedAt, error: message });
+    }
+    throw error;
+  }
+}
+
+export function createProjectionDriftCheckJob(getDeps: () => Promise<ProjectionJobDeps>) {
+  return defineJobKind<ProjectionParams, never>({
+    name: 'projection.drift-check',
+    params: projectionParams,
+    requiredRole: 'operator',
+    scope: projectionScope,
+    async run(ctx) {
+      const deps = await getDeps();
+      const { reportId, result } = await runDriftCheck(deps, ctx.params.projection, ctx.jobId, {
+        signal: ctx.signal, onProgress: (d, t) => ctx.progress(d, Math.max(d, t), 0),
+      });
+      return { reportId, rowsCompared: result.rowsCompared, missing: result.missing, extra: result.extra, different: result.different, driftPct: result.driftPct };
+    },
+  });
+}
