@@ -140,4 +140,22 @@ describe('message processor', () => {
     expect(letters[0]!.attempts).toHaveLength(3);
     expect(attempts.map((a) => a.outcome)).toEqual(['retry', 'retry', 'dead_lettered']);
   });
+  it('leaves a message for redelivery instead of dead-lettering it when the database stays unavailable past the attempt budget', async () => {
+    const { ports, letters } = memoryPorts();
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' });
+    const definition: ConsumerDefinition = {
+      name: 'outage',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      handle: async () => {
+        throw lost;
+      },
+      retry: { maxAttempts: 3, baseMs: 1, maxMs: 1 },
+    };
+    const done: string[] = [];
+    const processor = createMessageProcessor(definition, { ...ports, registry, sleep: async () => {}, log: () => {} });
+    await expect(processor.process([message(0)], { onDone: (m) => done.push(m.offset) })).rejects.toMatchObject({ code: 'db_unavailable' });
+    expect(letters).toHaveLength(0);
+    expect(done).toEqual([]);
+  });
 });

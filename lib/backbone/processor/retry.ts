@@ -2,6 +2,7 @@
 // are tried again with backoff, each attempt in its own transaction, up to the
 // consumer's attempt budget; anything else, or the last failure, is dead-lettered.
 import { backoffDelay } from '../../domain/backoff';
+import { AppError } from '../../errors';
 import { classifyError } from '../classify-error';
 import type { AttemptHistoryEntry, SqlTx } from '../ports';
 import type { Failure } from './apply';
@@ -45,6 +46,10 @@ export async function retryOrDeadLetter<Tx extends SqlTx>(scope: ProcessorScope<
       history.push(historyEntry(scope.now(), attempt, performance.now() - t0, last));
     }
   }
+  // Losing the database is the system's failure, not the message's: dead-lettering
+  // a good message because an outage outlasted its attempt budget would be wrong.
+  // Throw instead, so the runtime backs off and processes the message again later.
+  if (last.code === 'db_unavailable') throw new AppError('db_unavailable', `${consumer}: database unavailable while retrying; left for redelivery (${last.message.slice(0, 200)})`);
   await writeDeadLetter(scope, item.decoded, last, history);
   return 'dead_lettered';
 }
