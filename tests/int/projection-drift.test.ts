@@ -22,6 +22,8 @@ import type { NewEvent } from '@/lib/domain/events/envelope';
 import type { EventRegistry } from '@/lib/domain/events/registry';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { customerStatsDrift } from '../support/demo-projection-checks';
+import { corruptProjection } from '@/lib/app/corrupt-projection';
+import { listProjections } from '@/lib/read/list-projections';
 
 const PARTITIONS = 4;
 let database: TestDatabase;
@@ -157,4 +159,21 @@ describe('projection drift', () => {
     const again = await runDriftCheck(deps, 'customer-stats', null);
     expect(again.result.missing + again.result.extra + again.result.different).toBe(0);
   }, 180_000);
+
+  it('the demo knob corrupts rows behind the projection; the check finds them and the page read shows it', async () => {
+    const actor = { id: null, email: 'test', role: 'operator' };
+    const done = await corruptProjection(db, actor, 'customer-stats', { rows: 4 });
+    expect(done).toMatchObject({ changed: 4, deleted: 2, added: 2 });
+    const { result } = await runDriftCheck(deps, 'customer-stats', null);
+    expect(result.missing).toBe(2);
+    expect(result.extra).toBe(2);
+    expect(result.different).toBeGreaterThanOrEqual(2); // a changed row may have been deleted too
+    expect(result.different).toBeLessThanOrEqual(4);
+    const { projections } = await listProjections(db);
+    const stats = projections.find((p) => p.projection === 'customer-stats')!;
+    expect(stats).toMatchObject({ version: 1, table: 'customer_stats_v1', checkpointName: 'customer-stats', state: 'live', lagEvents: 0 });
+    expect(stats.lastDrift?.status).toBe('drift');
+    expect(stats.lastDrift?.missing).toBe(2);
+    expect(await db.auditEntry.count({ where: { action: 'demo.projection.corrupt' } })).toBe(1);
+  }, 120_000);
 });
