@@ -59,6 +59,10 @@ export function ConfirmDialog({ open, title, children, confirmLabel, confirmText
         e.preventDefault();
         if (!busy) onCancel();
       }}
+      // Closed by the browser itself (a second Escape may not be cancelable): tell the parent.
+      onClose={() => {
+        if (open) onCancel();
+      }}
     >
       <form
         method="dialog"
