@@ -12,7 +12,8 @@ export interface Leadership {
   release(): Promise<void>;
 }
 
-export async function tryLeadership(pool: pg.Pool): Promise<Leadership | null> {
+/** `key`: another single-active process (the checker) passes its own lock key. */
+export async function tryLeadership(pool: pg.Pool, key: number = SAMPLER_LOCK): Promise<Leadership | null> {
   const client = await pool.connect();
   let lost = false;
   const onError = () => {
@@ -20,7 +21,7 @@ export async function tryLeadership(pool: pg.Pool): Promise<Leadership | null> {
   };
   client.on('error', onError);
   try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SAMPLER_LOCK]);
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
     if (!rows[0]?.locked) {
       client.off('error', onError);
       client.release();
@@ -44,7 +45,7 @@ export async function tryLeadership(pool: pg.Pool): Promise<Leadership | null> {
     },
     async release() {
       client.off('error', onError);
-      if (!lost) await client.query('SELECT pg_advisory_unlock($1)', [SAMPLER_LOCK]).catch(() => (lost = true));
+      if (!lost) await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => (lost = true));
       client.release(lost);
     },
   };
