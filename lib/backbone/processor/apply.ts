@@ -8,6 +8,7 @@ import type { BatchItem, HandlerContext } from '../consumer-definition';
 import type { AttemptRecord, SqlTx } from '../ports';
 import { attemptOf, inboxItemOf } from './attempts';
 import type { ProcessorScope } from './deps';
+import { processSpanAttributes } from './span-attributes';
 import { resolveReplayed } from './replay-lineage';
 
 export interface Failure {
@@ -41,8 +42,7 @@ export async function handleOne<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx:
   const ctx = contextFor(scope, tx, item, attempt);
   const apply = () => (definition.handleBatch ? definition.handleBatch([item], ctx) : definition.handle(item.event, ctx));
   if (!scope.ports.span) return apply();
-  const attributes = { 'messaging.consumer.group.name': consumer, 'messaging.destination.name': item.message.topic, 'messaging.message.id': item.event.id, attempt };
-  return scope.ports.span(`${consumer} process ${item.event.type}`, { traceparent: item.event.traceparent, attributes }, apply);
+  return scope.ports.span(`${consumer} process ${item.event.type}`, { traceparent: item.event.traceparent, attributes: processSpanAttributes(consumer, item, attempt) }, apply);
 }
 
 /** Claims the inbox for one event and applies it when new; returns whether it was a duplicate. */

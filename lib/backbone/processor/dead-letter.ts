@@ -2,10 +2,11 @@
 // could be read of the envelope, the error and its history) and the final
 // attempt record, in one transaction.
 import { errorFingerprint } from '../../domain/fingerprint';
+import { parseTraceparent } from '../../domain/events/trace-context';
 import type { ClassifiedError } from '../classify-error';
 import type { AttemptHistoryEntry, AttemptRecord, DeadLetter, SqlTx } from '../ports';
 import type { ProcessorScope } from './deps';
-import type { Decoded } from './plan';
+import { headerValue, type Decoded } from './plan';
 import { replayedDlqId } from './replay-lineage';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,7 +28,9 @@ export function deadLetterOf(consumer: string, decoded: Decoded, error: Classifi
     eventType: event?.type ?? partial?.type ?? null,
     eventVersion: event?.version ?? partial?.version ?? null,
     subject: event?.subject ?? partial?.subject ?? null,
-    traceId: event?.trace_id ?? partial?.traceId ?? null,
+    // Bytes that cannot be decoded keep the trace their producer sent in the traceparent header,
+    // so the dead letter shows up in that flow's timeline instead of a trace of its own.
+    traceId: event?.trace_id ?? partial?.traceId ?? parseTraceparent(headerValue(message.headers, 'traceparent'))?.traceId ?? null,
     errorClass: error.errorClass,
     errorCode: error.code,
     errorMessage: error.message,
