@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../adapters/prisma/client';
-import { newApiToken } from '../auth/api-token';
+import { newApiToken } from '../adapters/api-token';
 import { hasRole, isRole, roleFor } from '../domain/roles';
 import { AppError } from '../errors';
 import { recordAudit, type AuditActor } from './record-audit';
@@ -14,7 +14,7 @@ export type CreateApiTokenInput = z.infer<typeof createApiTokenInputSchema>;
 
 /**
  * Creates a read-only API token for an admin. The token is returned once and stored only
- * as its SHA-256 (lib/auth/api-token.ts says why that is enough for a random token); the
+ * as its SHA-256 (lib/adapters/api-token.ts says why that is enough for a random token); the
  * token row and its audit entry commit together. The role is checked here too, so the
  * CLI and the route cannot differ.
  */

@@ -1,28 +1,13 @@
 // API tokens for scripts and dashboards: `Authorization: Bearer sbx_<43 chars>`, read-only.
-//
-// Stored as SHA-256 of the token, not with a slow password hash: the token is 256 bits
-// from the CSPRNG, so there is nothing to brute-force or look up in a dictionary (slow
-// hashes protect low-entropy passwords); a fast hash also lets every request find its
-// token by an indexed equality lookup instead of trying a slow hash per stored token.
-// A database leak gives only hashes, which cannot be turned back into tokens.
-import { createHash, randomBytes } from 'node:crypto';
+// Checked here by their SHA-256 (lib/adapters/api-token.ts makes them and says why a fast
+// hash is enough); a database leak gives only hashes, which cannot be turned back into tokens.
 import type { Db } from '../adapters/prisma/client';
+import { hashApiToken } from '../adapters/api-token';
 import type { SessionUser } from '../domain/session-user';
 
-export const TOKEN_PREFIX = 'sbx_';
 const TOKEN_SHAPE = /^sbx_[A-Za-z0-9_-]{43}$/;
 /** last_used_at is written at most this often per token (no write per scrape). */
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-export function hashApiToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** A new token (shown once), its hash (stored) and a short prefix that identifies it in lists. */
-export function newApiToken(): { token: string; hash: string; prefix: string } {
-  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-  return { token, hash: hashApiToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) };
-}
 
 /** The bearer token of a request, or null when it sends none (a malformed one is returned for the check to refuse). */
 export function bearerTokenOf(headers: Headers): string | null {
