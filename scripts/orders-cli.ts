@@ -14,6 +14,8 @@ import type { OrderCommandInput } from '../lib/demo/orders/command-schemas';
 import { getOrder } from '../lib/demo/orders/get-order';
 import { createOrderOutboxWriter } from '../lib/demo/orders/outbox';
 import { readKnobs, updateKnobs, type DemoKnobsUpdate } from '../lib/demo/knobs';
+import { cliActor } from '../lib/app/record-audit';
+import { corruptProjection } from '../lib/app/corrupt-projection';
 
 const usage = `Usage: npx tsx scripts/orders-cli.ts <command> [options]
 
@@ -23,6 +25,7 @@ const usage = `Usage: npx tsx scripts/orders-cli.ts <command> [options]
   deliver <orderId> [--idempotency-key <k>]
   cancel <orderId> --reason <reason> [--idempotency-key <k>]
   show <orderId>
+  corrupt-projection customer-stats [--rows <1-10000>]   (demo: edit rows behind the projection, so a drift check finds them)
   knobs show
   knobs set [--rate <0-200>] [--poison <0-1>] [--transient <0-1>] [--permanent <0-1>]
             [--slow-consumer <name|none>] [--slow-ms <0-10000>] [--stopped-consumer <name|none>] [--stalled-consumer <name|none>]
@@ -31,7 +34,7 @@ Exit codes: 0 ok, 1 refused (e.g. rejected, not found, conflict), 64 usage error
 
 class UsageError extends Error {}
 
-type Job = { kind: 'command'; input: OrderCommandInput; idempotencyKey?: string } | { kind: 'show'; orderId: string } | { kind: 'knobs-show' } | { kind: 'knobs-set'; patch: DemoKnobsUpdate };
+type Job = { kind: 'command'; input: OrderCommandInput; idempotencyKey?: string } | { kind: 'show'; orderId: string } | { kind: 'knobs-show' } | { kind: 'knobs-set'; patch: DemoKnobsUpdate } | { kind: 'corrupt'; projection: string; rows: number };
 
 const options = {
   customer: { type: 'string' },
@@ -49,6 +52,7 @@ const options = {
   'slow-ms': { type: 'string' },
   'stopped-consumer': { type: 'string' },
   'stalled-consumer': { type: 'string' },
+  rows: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -116,6 +120,10 @@ function parseCli(argv: string[]): Job | 'help' {
     case 'show':
       allowOnly(v, [], command);
       return { kind: 'show', orderId: onePositional(rest, command) };
+    case 'corrupt-projection': {
+      allowOnly(v, ['rows'], command);
+      return { kind: 'corrupt', projection: onePositional(rest, command), rows: number('rows', v.rows) ?? 10 };
+    }
     case 'knobs': {
       const [sub, ...more] = rest;
       if (more.length) throw new UsageError('knobs takes "show" or "set"');
@@ -167,6 +175,9 @@ async function runJob(db: Db, job: Job): Promise<void> {
       return;
     case 'knobs-set':
       console.log(JSON.stringify(await updateKnobs(db, job.patch, `cli:${userInfo().username}`.slice(0, 200)), null, 2));
+      return;
+    case 'corrupt':
+      console.log(JSON.stringify(await corruptProjection(db, cliActor('orders-cli'), job.projection, { rows: job.rows }), null, 2));
       return;
   }
 }
