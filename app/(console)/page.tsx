@@ -1,6 +1,7 @@
 import { requirePageUser } from '@/lib/auth/require-page-user';
 import { mayPerform } from '@/lib/domain/roles';
 import { SystemPulsePanel } from './system-pulse';
+import { ChecksSummary } from '../components/checks-summary';
 import { DemoKnobsPanel } from './demo-knobs-panel';
 import { ConsumerTiles } from './consumer-tiles';
 
@@ -9,6 +10,7 @@ export default async function OverviewPage() {
   return (
     <>
       <h1>Overview</h1>
+      <ChecksSummary />
       <ConsumerTiles />
       <SystemPulsePanel />
       <h2>Demo system</h2>

@@ -11,6 +11,7 @@ export const sections = [
   { href: '/traces', label: 'Traces' },
   { href: '/projections', label: 'Projections' },
   { href: '/runbooks', label: 'Runbooks' },
+  { href: '/status', label: 'Status' },
   { href: '/jobs', label: 'Jobs' },
   { href: '/audit', label: 'Audit' },
   { href: '/settings/tokens', label: 'API tokens' },

@@ -11,7 +11,8 @@ const SECTIONS = [
   { label: 'DLQ', path: '/dlq', heading: 'Dead-letter queue', empty: /Messages a consumer could not process land here/ },
   { label: 'Traces', path: '/traces', heading: 'Traces', empty: /Search by trace ID, event ID or order ID/ },
   { label: 'Projections', path: '/projections', heading: 'Projections', empty: /Each read model .* appears here/ },
-  { label: 'Runbooks', path: '/runbooks', heading: 'Runbooks', empty: /Runbooks tied to live checks appear here/ },
+  { label: 'Runbooks', path: '/runbooks', heading: 'Runbooks', empty: /No check results yet|The checker .* has not run/ },
+  { label: 'Status', path: '/status', heading: 'Status', empty: /No check results yet|No incidents in the last 7 days/ },
   // jobs.spec.ts starts jobs, so a filter that matches nothing shows the empty state.
   { label: 'Jobs', path: '/jobs', heading: 'Jobs', empty: /Clear the filters to see every job|Jobs appear here/, emptyPath: '/jobs?kind=no.such.kind' },
   // Other specs write audit entries, so the log may hold rows: a filter that matches nothing shows the empty state.

@@ -6,6 +6,8 @@ import { loadRunbooks } from '@/lib/adapters/runbooks/runbook-files';
 import { checkKinds } from '@/lib/domain/checks/catalog';
 import { actionLinksIn, runbookIndex, toRunbook } from '@/lib/domain/checks/runbook';
 import { resolveAction } from '@/lib/domain/checks/runbook-actions';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { RunbookSteps } from '@/app/(console)/runbooks/runbook-steps';
 
 const dir = path.join(process.cwd(), 'runbooks');
 
@@ -59,5 +61,27 @@ describe('runbook actions', () => {
     expect(resolveAction('dlq-replay-dry-run', 'operator', failing)[0]!.href).toBe('/dlq/causes/k1#replay');
     expect(resolveAction('projection-rebuild', 'operator', [{ subject: 'p', facts: { projection: 'p' } }])).toEqual([]);
     expect(resolveAction('projection-rebuild', 'admin', [{ subject: 'p', facts: { projection: 'p' } }])[0]!.href).toBe('/projections/p#rebuild');
+  });
+});
+
+describe('runbook rendering', () => {
+  const runbook = toRunbook('x', { title: 'Xxx', summary: 'yyy', checks: ['consumer.status'], actions: ['consumer-group', 'dlq-replay-dry-run'] },
+    'a <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n[Open the group](action:consumer-group) [Replay](action:dlq-replay-dry-run) [bad](javascript:alert(1))');
+  const render = (role: 'viewer' | 'operator') =>
+    renderToStaticMarkup(RunbookSteps({ runbook: { ...runbook, body: `${runbook.body} [undeclared](action:outbox)` }, role, failing: [{ subject: 'shipping', facts: { group: 'signalbox.shipping', consumer: 'shipping', causeKey: 'k1' } }] }));
+
+  it('keeps raw HTML as text, drops javascript: links, builds action links from the failing check', () => {
+    const html = render('viewer');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('javascript:');
+    expect(html).toContain('href="/consumers/signalbox.shipping"');
+    expect(html).not.toContain('href="/outbox"'); // an action the front matter does not declare is text
+  });
+
+  it('shows an action the role may not take as text naming the role', () => {
+    expect(render('viewer')).toContain('Replay (needs the operator role)');
+    expect(render('operator')).toContain('href="/dlq/causes/k1#replay"');
   });
 });
