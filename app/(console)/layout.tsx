@@ -4,6 +4,7 @@ import { Nav } from '../components/nav';
 import { ThemeToggle } from '../components/theme-toggle';
 import { SignOutButton } from '../components/sign-out-button';
 import { Providers } from '../components/providers';
+import { HeaderSearch } from '../components/header-search';
 
 export const dynamic = 'force-dynamic';
 
@@ -32,6 +33,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </div>
         </aside>
         <main id="main" className="main" tabIndex={-1}>
+          <HeaderSearch />
           {children}
         </main>
       </div>

@@ -1,6 +1,8 @@
 // One zod schema per kind of process. Each is parsed once where the process
 // starts (workers/<name>/index.ts, the console's server code, scripts).
 import { z } from 'zod';
+import { tracingUiUrlTemplateSchema } from '../domain/trace/tracing-ui-url';
+import { groupPrefixEnvSchema } from './group-prefix-env';
 
 export const postgresUrl = z
   .string()
@@ -62,6 +64,10 @@ export const consoleEnvSchema = baseEnvSchema
       .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
       .default('false')
       .transform((v) => v === 'true' || v === '1'),
+    // "Open in tracing UI" on the trace timeline; set by operators, never by console users.
+    TRACING_UI_URL_TEMPLATE: tracingUiUrlTemplateSchema,
+    // The trace timeline reads each consumer's lag samples by its group id.
+    ...groupPrefixEnvSchema.shape,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {

@@ -23,6 +23,7 @@ export function hasRole(role: Role, required: Role): boolean {
 export const actionRoles = {
   'overview.read': 'viewer',
   'audit.read': 'viewer',
+  'traces.read': 'viewer',
   'me.read': 'viewer',
   'demo.knobs.read': 'viewer',
   'jobs.read': 'viewer',

@@ -6,7 +6,8 @@ import { traceIdSchema } from '../domain/events/envelope';
 import { buildTimeline } from '../domain/trace/build-timeline';
 import type { FlowInput, Timeline } from '../domain/trace/flow-types';
 import { AppError } from '../errors';
-import type { TraceCatalog } from './trace-catalog';
+import { demoTraceCatalog, type TraceCatalog } from './trace-catalog';
+import { tracingUiUrl } from '../domain/trace/tracing-ui-url';
 import { loadAttempts, loadDeadLetters, loadEvents, loadInbox, loadJobs, loadLag, loadActiveTables } from './trace-rows';
 
 /** A flow bigger than this is cut (and says so): a timeline is for reading, not for bulk export. */
@@ -39,4 +40,14 @@ export async function getTraceTimeline(db: Db, catalog: TraceCatalog, traceId: s
   const consumers = catalog.consumers.map((c) => (c.projection && activeTables.has(c.name) ? { ...c, projection: { ...c.projection, table: activeTables.get(c.name)! } } : c));
   const input: FlowInput = { traceId: id, events, attempts, deadLetters, jobs, consumers, inbox, lag, isReplayTopic: catalog.isReplayTopic };
   return { ...buildTimeline(input), truncated };
+}
+
+/** The timeline page and GET /api/traces/{traceId}: the timeline plus the configured tracing UI link. */
+export async function getTraceView(
+  db: Db,
+  config: { groupPrefix: string; tracingUiUrlTemplate?: string },
+  traceId: string,
+): Promise<TraceTimeline & { tracingUiUrl: string | null }> {
+  const timeline = await getTraceTimeline(db, demoTraceCatalog(config.groupPrefix), traceId);
+  return { ...timeline, tracingUiUrl: tracingUiUrl(config.tracingUiUrlTemplate, timeline.traceId) };
 }

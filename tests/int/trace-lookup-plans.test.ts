@@ -79,10 +79,10 @@ describe('trace lookups on a seeded database', () => {
   it('run as index scans only', async () => {
     const statements: Array<{ sql: string; params: unknown[] }> = [];
     const rec = recording(db, statements);
-    const [{ trace_id: traceId, subject, event_id: eventId, correlation_id: correlationId }] = await db.$queryRawUnsafe<Array<Record<string, string>>>(
+    const [{ trace_id: traceId, subject, event_id: eventId, correlation_id: correlationId }] = await db.$queryRawUnsafe<[Record<string, string>]>(
       `SELECT trace_id, subject, event_id::text, correlation_id::text FROM outbox_events WHERE position = 40000`,
     );
-    const [{ id: dlqId }] = await db.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id::text FROM dlq_messages WHERE trace_id = $1`, traceId);
+    const [{ id: dlqId }] = await db.$queryRawUnsafe<[{ id: string }]>(`SELECT id::text FROM dlq_messages WHERE trace_id = $1`, traceId);
 
     const timeline = await getTraceTimeline(rec, demoTraceCatalog(), traceId!);
     expect(timeline.summary.events).toBe(4);
