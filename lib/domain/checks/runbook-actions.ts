@@ -28,7 +28,7 @@ export const RUNBOOK_ACTIONS = {
   'projection-drift-check': { requires: 'job.start', href: (f) => (f.projection ? `/projections/${enc(f.projection)}#drift` : null), fallback: '/projections' },
   'projection-rebuild': { requires: 'projection.rebuild', href: (f) => (f.projection ? `/projections/${enc(f.projection)}#rebuild` : null), fallback: '/projections' },
   job: { requires: 'jobs.read', href: (f) => (f.jobId ? `/jobs/${enc(f.jobId)}` : null), fallback: '/jobs?state=failed' },
-  trace: { requires: 'overview.read', href: (f) => (f.traceId ? `/traces?q=${enc(f.traceId)}` : null), fallback: '/traces' },
+  trace: { requires: 'overview.read', href: (f) => (f.traceId ? `/traces/${enc(f.traceId)}` : null), fallback: '/traces' },
   outbox: { requires: 'consumers.read', href: () => '/outbox', fallback: '/outbox' },
   status: { requires: 'status.read', href: () => '/status', fallback: '/status' },
   'demo-knobs': { requires: 'demo.knobs.update', href: () => '/#demo-knobs', fallback: '/#demo-knobs' },
