@@ -12,6 +12,9 @@ import { startCheckLoop, CHECKER_KIND, type CheckLoop } from '@/lib/app/check-lo
 import { runbookIndex } from '@/lib/domain/checks/runbook';
 import { DEFAULT_THRESHOLDS } from '@/lib/domain/checks/thresholds';
 import { SIGNATURE_HEADER, verifySignature } from '@/lib/domain/checks/webhook-signature';
+import { createDb } from '@/lib/adapters/prisma/client';
+import { listChecks } from '@/lib/read/list-checks';
+import { getStatus } from '@/lib/read/get-status';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const SECRET = 'test-secret-'.padEnd(40, 'x');
@@ -200,5 +203,30 @@ describe('checker', () => {
     await standby.tickNow();
     expect(standby.isActive()).toBe(false);
     await standby.stop();
+  });
+
+  it('reads: checks worst first with runbooks, checker freshness, status entities with bars and the closed incidents', async () => {
+    const db = createDb(database.url, { poolSize: 2 });
+    try {
+      const view = await listChecks(db, clock);
+      expect(view.checks.find((c) => c.id === 'consumer.status:shipping')).toMatchObject({ state: 'OK', runbook: { slug: 'consumer-stalled' }, area: 'consumer' });
+      expect(view.checks.find((c) => c.id === 'dlq.inflow:shipping')).toMatchObject({ state: 'WARN', runbook: { slug: 'dlq-growing' } });
+      // The checker beat with the wall clock, the test clock is minutes ahead: judged by its age.
+      expect(view.checks.find((c) => c.kind === 'checker.fresh')).toBeDefined();
+      const order = view.checks.map((c) => ({ WARN: 1, CRIT: 2, OK: 0 })[c.state]);
+      expect(order).toEqual([...order].sort((a, b) => b - a));
+      const status = await getStatus(db, clock);
+      const shipping = status.entities.find((e) => e.area === 'consumer' && e.subject === 'shipping')!;
+      expect(shipping.state).toBe('WARN'); // dlq inflow
+      expect(shipping.day).toHaveLength(24);
+      // Everything happened within the last hour: its bucket shows the worst (the STOP), the others OK.
+      expect(shipping.day.at(-1)!.state).toBe('CRIT');
+      expect(shipping.day.slice(0, -1).every((b) => b.state === 'OK')).toBe(true);
+      const inc = status.incidents.find((i) => i.checkId === 'consumer.status:shipping')!;
+      expect(inc).toMatchObject({ worstState: 'CRIT', durationSeconds: 30, runbook: { slug: 'consumer-stalled' } });
+      expect(inc.endedAt).not.toBeNull();
+    } finally {
+      await db.$disconnect();
+    }
   });
 });
