@@ -72,10 +72,18 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
     const take = canaryPassed ? Math.min(BATCH, Math.max(1, Math.ceil(p.ratePerSecond / 4))) : Math.max(1, Math.min(BATCH, p.canary - done));
     const rows = await db.dlqMessage.findMany({ where: { AND: [selected, afterCoordinates(after)] }, orderBy: originalOrder, take: take });
     if (rows.length === 0) break;
-    await markReplaying(db, rows.map((r) => r.id), ctx.jobId, p.requestedBy);
+    // Tokens first: a pause or cancel during the wait leaves no row marked and unsent.
     const wait = bucket.reserve(rows.length, Date.now());
     if (wait > 0) await sleep(wait, ctx.signal);
-    await deps.producer.send({ topic: replayTopicOf(p.consumer), acks: -1, messages: await recordsOf(db, rows, ctx.jobId) });
+    await markReplaying(db, rows.map((r) => r.id), ctx.jobId, p.requestedBy);
+    try {
+      await deps.producer.send({ topic: replayTopicOf(p.consumer), acks: -1, messages: await recordsOf(db, rows, ctx.jobId) });
+    } catch (error) {
+      // Not sent (as far as we know): back to open, so they are not stuck as `replaying`.
+      // If the broker did take them, the consumer resolves them anyway (resolve accepts open rows).
+      await reopen(db, rows.map((r) => r.id));
+      throw error;
+    }
     const last = rows.at(-1)!;
     after = { topic: last.topic, partition: last.partition, offset: String(last.offset) };
     done += rows.length;
@@ -107,6 +115,10 @@ async function markReplaying(db: Db, ids: string[], jobId: string, by: string): 
     ids,
     entry,
   );
+}
+
+async function reopen(db: Db, ids: string[]): Promise<void> {
+  await db.dlqMessage.updateMany({ where: { id: { in: ids }, status: 'replaying' }, data: { status: 'open', statusChangedAt: new Date() } });
 }
 
 async function recordsOf(db: Db, rows: Awaited<ReturnType<Db['dlqMessage']['findMany']>>, jobId: string) {
