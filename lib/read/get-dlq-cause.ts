@@ -14,11 +14,13 @@ export interface DlqCauseView {
   trendWeek: number[];
   messages: DlqMessageRow[];
   nextCursor: string | null;
+  /** Replay jobs of this group that are not finished (queued, running, paused, waiting for approval). */
+  activeReplays: { consumer: string; jobId: string }[];
 }
 
 export async function getDlqCause(db: Db, cause: string, query: Omit<ListDlqMessagesQuery, 'cause'>, now: Date): Promise<DlqCauseView> {
   if (!isCauseKey(cause)) throw new AppError('bad_request', 'A cause key is 24 hex characters.');
-  const [{ causes }, extra, week, page] = await Promise.all([
+  const [{ causes }, extra, week, page, replays] = await Promise.all([
     listDlqCauses(db, { cause, limit: 1 }, now),
     db.dlqCause.findUnique({ where: { causeKey: cause }, select: { noteBy: true, noteAt: true } }),
     db.$queryRawUnsafe<{ failures: number }[]>(
@@ -27,11 +29,17 @@ export async function getDlqCause(db: Db, cause: string, query: Omit<ListDlqMess
          LEFT JOIN dlq_cause_hours h ON h.cause_key = $1 AND h.hour = s.hour ORDER BY s.hour`,
       cause, now),
     listDlqMessages(db, { ...query, cause }),
+    db.backgroundJob.findMany({
+      where: { kind: 'dlq.replay', state: { in: ['queued', 'running', 'paused', 'cancelling'] }, params: { path: ['selection', 'cause'], equals: cause } },
+      orderBy: { createdAt: 'asc' },
+      select: { id: true, params: true },
+    }),
   ]);
   const row = causes[0];
   if (!row) throw new AppError('not_found', `No failure group ${cause}.`);
   return {
     cause: row, noteBy: extra?.noteBy ?? null, noteAt: extra?.noteAt?.toISOString() ?? null,
     trendWeek: week.map((w) => w.failures), messages: page.messages, nextCursor: page.nextCursor,
+    activeReplays: replays.map((j) => ({ consumer: (j.params as { consumer: string }).consumer, jobId: j.id })),
   };
 }

@@ -13,3 +13,4 @@ export const requestReplay = (body: { selection: ReplaySelection; dryRun?: boole
   post<ReplayOutcome>('/api/dlq/replay', body);
 export const discard = (ids: string[], reason: string) => post<{ discarded: number; requested: number }>('/api/dlq/discard', { ids, reason });
 export const editPayload = (id: string, data: unknown, reason: string) => post<{ id: string; version: number }>(`/api/dlq/messages/${id}/edit`, { data, reason });
+export const approveReplay = (jobId: string) => post<{ jobId: string; approvedBy: string }>(`/api/dlq/replay/${jobId}/approve`, {});

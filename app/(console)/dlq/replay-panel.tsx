@@ -11,9 +11,16 @@ import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ProgressBar } from '../../components/progress-bar';
 import { StatusBadge, isStatus } from '../../components/status-badge';
 import { fetchJob } from '../jobs/jobs-api';
-import { requestReplay } from './dlq-api';
+import { approveReplay, requestReplay } from './dlq-api';
 
-export function ReplayPanel({ selection, canReplay, label }: { selection: ReplaySelection; canReplay: boolean; label: string }) {
+export function ReplayPanel({ selection, canReplay, canApprove = false, label, active = [] }: {
+  selection: ReplaySelection;
+  canReplay: boolean;
+  canApprove?: boolean;
+  label: string;
+  /** Replays of this selection already under way (shown with their progress). */
+  active?: { consumer: string; jobId: string }[];
+}) {
   const [preview, setPreview] = useState<ReplayOutcome['preview'] | null>(null);
   const [jobs, setJobs] = useState<ReplayOutcome['jobs']>([]);
   const [confirming, setConfirming] = useState(false);
@@ -34,7 +41,10 @@ export function ReplayPanel({ selection, canReplay, label }: { selection: Replay
     }
   }
 
-  if (!canReplay) return <p className="muted">Replaying needs the operator role; you can look at everything here.</p>;
+  const started = new Set(jobs.map((j) => j.job.id));
+  const running = active.filter((a) => !started.has(a.jobId));
+  const under = running.map((a) => <JobProgress key={a.jobId} jobId={a.jobId} consumer={a.consumer} canApprove={canApprove} />);
+  if (!canReplay) return <>{under}<p className="muted">Replaying needs the operator role; you can look at everything here.</p></>;
   return (
     <section className="panel" aria-label="Replay">
       <div className="row">
@@ -100,14 +110,16 @@ export function ReplayPanel({ selection, canReplay, label }: { selection: Replay
           again the replay stops by itself. {preview?.gate === 'approval' ? 'This size needs an admin’s approval before anything is sent.' : ''}
         </p>
       </ConfirmDialog>
+      {under}
       {jobs.map((j) => (
-        <JobProgress key={j.job.id} jobId={j.job.id} consumer={j.consumer} />
+        <JobProgress key={j.job.id} jobId={j.job.id} consumer={j.consumer} canApprove={canApprove} />
       ))}
     </section>
   );
 }
 
-function JobProgress({ jobId, consumer }: { jobId: string; consumer: string }) {
+function JobProgress({ jobId, consumer, canApprove }: { jobId: string; consumer: string; canApprove: boolean }) {
+  const [approval, setApproval] = useState<string | null>(null);
   const { data: job } = useQuery({
     queryKey: ['jobs', jobId],
     queryFn: () => fetchJob(jobId),
@@ -121,6 +133,17 @@ function JobProgress({ jobId, consumer }: { jobId: string; consumer: string }) {
         <Link href={`/jobs/${job.id}`}>job {job.id.slice(0, 8)}</Link>
       </p>
       <ProgressBar label={`Replay to ${consumer}`} done={job.progress.done} total={job.progress.total} ratePerSecond={job.progress.ratePerSecond} etaSeconds={job.progress.etaSeconds} failures={job.progress.failures} testId="replay-progress" />
+      {(job.params as { needsApproval?: boolean } | null)?.needsApproval && job.progress.done === 0 && job.state !== 'failed' && job.state !== 'cancelled' ? (
+        <p role="status">
+          Waiting for a second person (an admin) to approve; nothing is sent before that.{' '}
+          {canApprove ? (
+            <button type="button" onClick={() => approveReplay(job.id).then(() => setApproval('Approved.'), (e: unknown) => setApproval(e instanceof Error ? e.message : String(e)))}>
+              Approve
+            </button>
+          ) : null}{' '}
+          {approval}
+        </p>
+      ) : null}
       {job.error ? <div className="error-box" role="alert">{job.error}</div> : null}
     </div>
   );

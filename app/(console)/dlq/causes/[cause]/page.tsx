@@ -58,7 +58,7 @@ export default async function DlqCausePage({ params, searchParams }: Props) {
           ))}
         </tbody>
       </table>
-      <ReplayPanel selection={{ by: 'cause', cause: c.cause }} canReplay={mayPerform(user.role, 'dlq.replay')} label="this group" />
+      <ReplayPanel selection={{ by: 'cause', cause: c.cause }} canReplay={mayPerform(user.role, 'dlq.replay')} canApprove={mayPerform(user.role, 'dlq.approve')} label="this group" active={view.activeReplays} />
       <h2>Messages{query.consumer ? ` of ${query.consumer}` : ''}</h2>
       <table className="dense" data-testid="cause-messages">
         <thead>
