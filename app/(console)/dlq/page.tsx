@@ -1,11 +1,13 @@
 import Link from 'next/link';
 import { requirePageUser } from '@/lib/auth/require-page-user';
 import { getConsoleContext } from '@/lib/console/context';
+import { mayPerform } from '@/lib/domain/roles';
 import { listDlqCauses, listDlqCausesQuery } from '@/lib/read/list-dlq-causes';
 import { EmptyState } from '../../components/empty-state';
 import { RelativeTime } from '../../components/relative-time';
 import { Sparkline } from '../../components/sparkline';
 import { StatusBadge } from '../../components/status-badge';
+import { ReplayPanel } from './replay-panel';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,8 +15,11 @@ type Search = Promise<Record<string, string | string[] | undefined>>;
 
 /** Failure groups by cause, newest failure first; every filter lives in the URL. */
 export default async function DlqPage({ searchParams }: { searchParams: Search }) {
-  await requirePageUser();
+  const user = await requirePageUser();
   const raw = Object.fromEntries(Object.entries(await searchParams).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+  // `trace` is what the trace timeline links with ("Replay this flow's failed steps").
+  if (raw.trace && !raw.traceId) raw.traceId = raw.trace;
+  delete raw.trace;
   const parsed = listDlqCausesQuery.safeParse({ status: 'open', ...raw });
   const query = parsed.success ? parsed.data : listDlqCausesQuery.parse({ status: 'open' });
   const ctx = getConsoleContext();
@@ -53,6 +58,9 @@ export default async function DlqPage({ searchParams }: { searchParams: Search }
         <a href={exportHref} download>Export CSV</a>
       </form>
       {!parsed.success ? <div className="error-box" role="alert">Some filters in the URL were invalid and were ignored.</div> : null}
+      {query.traceId ? (
+        <ReplayPanel selection={{ by: 'trace', traceId: query.traceId }} canReplay={mayPerform(user.role, 'dlq.replay')} label={`trace ${query.traceId.slice(0, 8)}…`} />
+      ) : null}
       {causes.length === 0 ? (
         <EmptyState title={query.status === 'open' && Object.keys(raw).length === 0 ? 'Nothing open in the dead-letter queue' : 'No failure group matches'}>
           Messages a consumer could not process land here, grouped by cause across consumers. Change or clear the filters (status
