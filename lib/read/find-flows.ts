@@ -43,7 +43,7 @@ export async function findFlows(db: Db, q: string): Promise<FoundFlows> {
        UNION ALL (SELECT 'event', trace_id, NULL FROM outbox_events WHERE event_id = $2::uuid)
        UNION ALL (SELECT 'event', trace_id, id FROM dlq_messages WHERE event_id = $2::uuid LIMIT ${MAX_FLOWS})
        UNION ALL (SELECT 'dlq', trace_id, id FROM dlq_messages WHERE id = $3::uuid)
-       UNION ALL (SELECT 'correlation', trace_id, NULL FROM outbox_events WHERE correlation_id = $4::uuid ORDER BY position DESC LIMIT 200)
+       UNION ALL (SELECT 'correlation', trace_id, NULL FROM outbox_events WHERE correlation_id = $4::uuid ORDER BY position + 0 DESC LIMIT 200)
        UNION ALL (SELECT 'subject', trace_id, NULL FROM outbox_events WHERE subject = $5 ORDER BY position DESC LIMIT 200)
        UNION ALL (SELECT 'subject', trace_id, id FROM dlq_messages WHERE subject = $5 LIMIT ${MAX_FLOWS})
      )
@@ -67,11 +67,14 @@ export async function findFlows(db: Db, q: string): Promise<FoundFlows> {
 }
 
 /** First outbox event of each flow (its command), newest flow first. */
+// trace_id is char(32): the ids are unnested as char(32), or the comparison casts the column to text and
+// cannot use its index. `position + 0`: ordered by the bare primary key with a LIMIT, the planner may walk the whole
+// log backwards filtering on trace_id; a flow has a handful of rows, so fetch them by trace_id and sort.
 async function summarise(db: Db, traces: Array<[string, Set<IdKind>]>): Promise<FlowMatch[]> {
   if (traces.length === 0) return [];
   const firsts = await db.$queryRawUnsafe<Array<{ trace_id: string; type: string | null; subject: string | null; at: Date | null }>>(
-    `SELECT t.trace_id, f.type, f.subject, f.created_at AS at FROM unnest($1::text[]) AS t(trace_id)
-     LEFT JOIN LATERAL (SELECT type, subject, created_at FROM outbox_events WHERE trace_id = t.trace_id ORDER BY position LIMIT 1) f ON true`,
+    `SELECT t.trace_id, f.type, f.subject, f.created_at AS at FROM unnest($1::char(32)[]) AS t(trace_id)
+     LEFT JOIN LATERAL (SELECT type, subject, created_at FROM outbox_events WHERE trace_id = t.trace_id ORDER BY position + 0 LIMIT 1) f ON true`,
     traces.map(([t]) => t),
   );
   const first = new Map(firsts.map((f) => [f.trace_id, f]));

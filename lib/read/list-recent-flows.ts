@@ -96,7 +96,7 @@ export async function listRecentFlows(db: Db, query: RecentFlowsQuery, now: Date
         `SELECT t.trace_id AS "traceId",
                 (SELECT count(*) FROM consumer_attempts a WHERE a.trace_id = t.trace_id AND a.outcome IN ('retry', 'dead_lettered')) AS failed,
                 (SELECT count(*) FROM dlq_messages d WHERE d.trace_id = t.trace_id AND d.status IN ('open', 'replaying')) AS open
-         FROM unnest($1::text[]) AS t(trace_id)`,
+         FROM unnest($1::char(32)[]) AS t(trace_id)`,
         traces,
       )
     : [];

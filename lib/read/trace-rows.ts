@@ -12,7 +12,7 @@ export async function loadEvents(db: Db, traceId: string, limit: number): Promis
     `SELECT event_id::text AS "eventId", position::text AS position, type, subject, trace_id AS "traceId",
             causation_id::text AS "causationId", correlation_id::text AS "correlationId", topic, partition, "offset"::text AS "offset",
             created_at AS "createdAt", published_at AS "publishedAt", publish_attempts AS "publishAttempts", last_error AS "lastError", envelope
-     FROM outbox_events WHERE trace_id = $1 ORDER BY position LIMIT $2`,
+     FROM outbox_events WHERE trace_id = $1 ORDER BY position + 0 LIMIT $2`, // + 0: by trace_id, never a walk of the primary key
     traceId,
     limit,
   );
