@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   relay: () => import('./relay'),
   consume: () => import('./consume'),
   lag: () => import('./lag'),
+  trace: () => import('./trace'),
 };
 
 const benchName = process.argv[2];
