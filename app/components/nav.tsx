@@ -13,8 +13,8 @@ export const sections = [
   { href: '/runbooks', label: 'Runbooks' },
   { href: '/status', label: 'Status' },
   { href: '/jobs', label: 'Jobs' },
-  { href: '/audit', label: 'Audit' },
   { href: '/settings/tokens', label: 'API tokens' },
+  { href: '/audit', label: 'Audit' },
 ] as const;
 
 export function Nav() {

@@ -28,7 +28,8 @@ function WindowTabs({ current, onChange }: { current: HistoryWindow; onChange: (
 function Charts({ data }: { data: ConsumerGroupDetail }) {
   const pts = data.series;
   if (pts.length === 0) return <EmptyState title="No samples in this window">Pick a longer window, or wait for the sampler&apos;s next tick.</EmptyState>;
-  const first = pts[0]!;
+  // First and last points that have the figure (a group without a commit yet has no lag).
+  const first = { lag: pts.find((p) => p.lag !== null)?.lag ?? null, seconds: pts.find((p) => p.seconds !== null)?.seconds ?? null };
   const last = pts.at(-1)!;
   const span = `over the last ${data.window}`;
   return (
