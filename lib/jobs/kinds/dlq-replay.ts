@@ -14,7 +14,7 @@ import { replaySelectionSchema, selectionFilter } from '../../domain/dlq/selecti
 import { replayHeadersOf, storedHeadersOf } from '../../domain/dlq/replay-rules';
 import { createTokenBucket, REPLAY_RATE_MAX } from '../../domain/dlq/token-bucket';
 import { AppError } from '../../errors';
-import { afterCoordinates, dlqMessageWhere, originalOrder, type Coordinates } from '../../read/dlq-where';
+import { afterCoordinates, dlqMessageWhere, originalOrder, type Coordinates } from '../../adapters/prisma/dlq-where';
 import { defineJobKind, type JobContext } from '../job-kind';
 import { inFlightOf, sleep, waitForApproval, waitForCanary } from './dlq-replay-waits';
 

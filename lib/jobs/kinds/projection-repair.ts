@@ -9,7 +9,7 @@
 // published are left for the next run (their recomputation could miss them).
 import { prismaDriftDb } from '../../adapters/prisma/projection-drift-db';
 import { sqlProjectionVersions } from '../../adapters/prisma/projection-registry';
-import { recordAudit } from '../../app/record-audit';
+import { recordAudit } from '../../adapters/prisma/audit-log';
 import { recomputeInto } from '../../backbone/projection-drift';
 import { lockProjectionKeys } from '../../backbone/projection';
 import { checkedColumn, checkedTableName } from '../../backbone/projection-table';
