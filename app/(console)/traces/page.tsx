@@ -103,7 +103,9 @@ function RecentFlowsView({ view, now }: { view: Extract<TracesView, { mode: 'rec
         </section>
       ) : null}
       {view.flows.length === 0 ? (
-        <EmptyState title="No flows yet">Flows appear when commands write events to the outbox. Run the demo traffic, or paste an id into the search above.</EmptyState>
+        <EmptyState title="No flows yet">
+          Search by trace ID, event ID or order ID in the box above to see one flow&apos;s timeline: outbox write, publish, each consumer&apos;s attempts, DLQ and replays, projection updates. Recent flows appear here once commands write events to the outbox (run the demo traffic).
+        </EmptyState>
       ) : (
         <div className="table-scroll">
           <table data-testid="recent-flows">
