@@ -3,8 +3,9 @@
 // and the real Kafka, with a group prefix of their own. The slow-consumer knob turns its
 // group WARN on the Overview, its page shows lag rising and seconds behind; the stopped
 // knob turns a group STOP with its evidence; an API token reads /api/metrics, no token → 401.
-// Afterwards the workers stop and the rows they wrote are removed, so later specs see the
-// empty database they expect (users, audit log and tokens stay).
+// Afterwards the workers stop and the tables that were empty before this spec are emptied
+// again, and the knobs restored, so later specs see the database they expect (rows seeded
+// by migrations, users, audit log and tokens stay).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,8 @@ const SLOW = `${PREFIX}.notifications`;
 const STOPPED = `${PREFIX}.payments`;
 const children: ChildProcess[] = [];
 let databaseUrl: string;
+const emptyAtStart: string[] = [];
+let knobsAtStart: unknown = null;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -72,6 +75,13 @@ async function latest(group: string) {
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   databaseUrl = (JSON.parse(readFileSync(stateFile, 'utf8')) as E2eState).databaseUrl!;
+  const keep = ['users', 'audit_log', 'sign_in_throttle', 'api_tokens', '_prisma_migrations', 'demo_knobs'];
+  const tables = await sql<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1))`, [keep]);
+  for (const { tablename } of tables) {
+    const [row] = await sql<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM "${tablename}") AS any`);
+    if (!row?.any) emptyAtStart.push(tablename);
+  }
+  knobsAtStart = (await sql<{ settings: unknown }>(`SELECT settings FROM demo_knobs WHERE id = 1`))[0]?.settings ?? null;
   // Knobs first, so the workers start with them: steady traffic, no faults but the slow consumer.
   await sql(`INSERT INTO demo_knobs (id, settings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings`, [
     JSON.stringify({ ratePerSecond: 4, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: 'notifications', slowMs: 1500, stoppedConsumer: null, stalledConsumer: null }),
@@ -86,9 +96,9 @@ test.afterAll(async () => {
   test.setTimeout(60_000);
   await stopWorkers();
   if (!databaseUrl) return;
-  const keep = ['users', 'audit_log', 'sign_in_throttle', 'api_tokens', '_prisma_migrations', 'background_jobs'];
-  const tables = await sql<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1))`, [keep]);
-  if (tables.length) await sql(`TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')}`);
+  if (emptyAtStart.length) await sql(`TRUNCATE ${emptyAtStart.map((t) => `"${t}"`).join(', ')}`);
+  if (knobsAtStart === null) await sql(`DELETE FROM demo_knobs`);
+  else await sql(`UPDATE demo_knobs SET settings = $1 WHERE id = 1`, [JSON.stringify(knobsAtStart)]);
 });
 
 test('slow consumer: WARN on the Overview, its page shows lag rising and seconds behind', async ({ page, users }) => {
