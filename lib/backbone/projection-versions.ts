@@ -6,7 +6,7 @@
 // so no batch commits into a table that stopped being active under it.
 import type { BatchItem, ConsumerDefinition } from './consumer-definition';
 import type { SqlTx } from './ports';
-import { applyProjectionBatch, type ProjectionDefinition, type ProjectionStore } from './projection';
+import { applyProjectionBatch, projectionConsumerOf, type ProjectionDefinition, type ProjectionStore } from './projection';
 import type { EventEnvelope } from '../domain/events/envelope';
 
 export interface ActiveVersion {
@@ -50,12 +50,5 @@ export function versionedProjectionConsumer<Row, E extends EventEnvelope, Tx ext
     stores.set(active.table, store);
     await applyProjectionBatch(definition, store, active.checkpointName, unseenItems(items, offsets), ctx.tx);
   }
-  return {
-    name: definition.name,
-    topics: definition.topics,
-    handles: definition.handles,
-    retry: definition.retry,
-    handleBatch,
-    handle: (event, ctx) => handleBatch([{ event, message: ctx.message }], ctx),
-  };
+  return projectionConsumerOf(definition, handleBatch);
 }

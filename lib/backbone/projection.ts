@@ -92,7 +92,14 @@ export function projectionConsumer<Row, E extends EventEnvelope, Tx extends SqlT
   definition: ProjectionDefinition<Row, E>,
   store: ProjectionStore<Row, Tx>,
 ): ConsumerDefinition<Tx, E> {
-  const handleBatch = (items: readonly BatchItem<E>[], ctx: { tx: Tx }) => applyProjectionBatch(definition, store, definition.name, items, ctx.tx);
+  return projectionConsumerOf(definition, (items, ctx) => applyProjectionBatch(definition, store, definition.name, items, ctx.tx));
+}
+
+/** The consumer a projection runs as: its batch handler, and one event as a batch of one. */
+export function projectionConsumerOf<Row, E extends EventEnvelope, Tx extends SqlTx>(
+  definition: ProjectionDefinition<Row, E>,
+  handleBatch: (items: readonly BatchItem<E>[], ctx: { tx: Tx }) => Promise<void>,
+): ConsumerDefinition<Tx, E> {
   return {
     name: definition.name,
     topics: definition.topics,

@@ -2,6 +2,7 @@
 // index on lag_samples(at): max(at) is one index probe, the rows of that tick one range.
 // Shared by the Consumers list, the Overview and /api/metrics, so they show the same figures.
 import type { Db } from '../adapters/prisma/client';
+import type { LagSampleRow } from '../adapters/prisma/samples-store';
 import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
 import type { LagStatus } from '../domain/lag/health';
 
@@ -27,22 +28,8 @@ interface RawRow {
   partitions: PartitionTuple[];
 }
 
-export interface LagRow {
-  at: Date;
-  groupId: string;
-  state: string;
-  members: number;
-  status: LagStatus;
-  evidence: string;
-  lag: number | null;
-  replayLag: number | null;
-  noCommitPartitions: number;
-  dataLossPartitions: number;
-  secondsBehind: number | null;
-  secondsSource: string | null;
-  consumeRate: number | null;
-  produceRate: number | null;
-  etaSeconds: number | null;
+/** A lag sample as the sampler wrote it (samples-store.ts), plus the main topics the group reads. */
+export interface LagRow extends Omit<LagSampleRow, 'partitions'> {
   partitions: PartitionTuple[];
   /** Main topics the group reads (replay topics apart). */
   topics: string[];
