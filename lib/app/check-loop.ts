@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { isDatabaseUnavailable } from '../adapters/prisma/connection-errors';
 import { readCheckInputs } from '../adapters/prisma/checks-inputs';
 import { applyEvaluation, pruneCheckHistory } from '../adapters/prisma/checks-store';
-import { tryLeadership, type Leadership } from '../adapters/prisma/sampler-lock';
+import { keepOrTakeLeadership, type Leadership } from '../adapters/prisma/sampler-lock';
 import { beat } from '../adapters/prisma/samples-store';
 import { evaluateChecks } from '../domain/checks/evaluate';
 import { notificationPayload } from '../domain/checks/notification';
@@ -82,15 +82,7 @@ export function startCheckLoop(o: CheckLoopOptions): CheckLoop {
     let error: string | null = null;
     let transitions: number | null = null;
     try {
-      if (leadership && !(await leadership.check())) {
-        o.logger.warn(`checker ${o.instance}: lost the checker lock (database connection); standing by`);
-        await leadership.release().catch(() => {});
-        leadership = null;
-      }
-      leadership ??= await tryLeadership(o.pool, CHECKER_LOCK).then((l) => {
-        if (l) o.logger.info(`checker ${o.instance}: active (holds the checker lock)`);
-        return l;
-      });
+      ({ leadership } = await keepOrTakeLeadership(o.pool, leadership, CHECKER_LOCK, `checker ${o.instance}`, o.logger));
       if (leadership) {
         transitions = (await evaluate()).transitions;
         if (o.webhook) await deliverCheckNotifications(o.pool, o.webhook, now);

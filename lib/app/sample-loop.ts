@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
 import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
-import { tryLeadership, type Leadership } from '../adapters/prisma/sampler-lock';
+import { keepOrTakeLeadership, SAMPLER_LOCK, type Leadership } from '../adapters/prisma/sampler-lock';
 import { beat, pruneSamples, recentLagSamples, rollUp } from '../adapters/prisma/samples-store';
 import { LagHistory } from '../domain/lag/history';
 import { partitionLag } from '../domain/lag/partition-lag';
@@ -62,18 +62,9 @@ export function startSampleLoop(o: SampleLoopOptions): SampleLoop {
     let result: TickResult | null = null;
     let error: string | null = null;
     try {
-      if (leadership && !(await leadership.check())) {
-        o.logger.warn(`lag sampler ${o.instance}: lost the sampler lock (database connection); standing by`);
-        await leadership.release().catch(() => {});
-        leadership = null;
-      }
-      if (!leadership) {
-        leadership = await tryLeadership(o.pool);
-        if (leadership) {
-          o.logger.info(`lag sampler ${o.instance}: active (holds the sampler lock)`);
-          await restore(o.pool, history, new Date(now().getTime() - o.windowMs - 2 * o.intervalMs));
-        }
-      }
+      const step = await keepOrTakeLeadership(o.pool, leadership, SAMPLER_LOCK, `lag sampler ${o.instance}`, o.logger);
+      leadership = step.leadership;
+      if (step.gained) await restore(o.pool, history, new Date(now().getTime() - o.windowMs - 2 * o.intervalMs));
       if (leadership) {
         if (timestampCache.size > 50_000) timestampCache.clear();
         result = await sampleLag({ admin: o.admin, kafka: o.kafka, db: o.pool, history, timestampCache, groupPrefix: o.groupPrefix, windowMs: o.windowMs, concurrency: o.concurrency, now, previousAt });

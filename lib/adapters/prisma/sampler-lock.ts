@@ -50,3 +50,26 @@ export async function tryLeadership(pool: pg.Pool, key: number = SAMPLER_LOCK): 
     },
   };
 }
+
+/**
+ * One tick's leadership step for a single-active process (`name`: "lag sampler", "checker"):
+ * drops a leadership whose connection lost the lock, then tries to take it when not held.
+ * `gained` is true on the tick that became active (to reload state, say so).
+ */
+export async function keepOrTakeLeadership(
+  pool: pg.Pool,
+  current: Leadership | null,
+  key: number,
+  name: string,
+  log: { warn(line: string): void; info(line: string): void },
+): Promise<{ leadership: Leadership | null; gained: boolean }> {
+  if (current && !(await current.check())) {
+    log.warn(`${name}: lost its lock (database connection); standing by`);
+    await current.release().catch(() => {});
+    current = null;
+  }
+  if (current) return { leadership: current, gained: false };
+  const leadership = await tryLeadership(pool, key);
+  if (leadership) log.info(`${name}: active (holds its lock)`);
+  return { leadership, gained: leadership !== null };
+}
