@@ -60,9 +60,9 @@ export function CausationTree({ nodes }: { nodes: CausationNode[] }) {
 
 const missingStatus: Record<MissingStep['kind'], Status> = { 'not-published': 'STALL', 'not-consumed': 'STALL', retrying: 'WARN', 'dead-lettered': 'failed', skipped: 'unknown' };
 
-export function MissingList({ missing }: { missing: MissingStep[] }) {
+export function MissingList({ missing, testId = 'missing-steps' }: { missing: MissingStep[]; testId?: string }) {
   return (
-    <ul data-testid="missing-steps">
+    <ul data-testid={testId}>
       {missing.map((m) => (
         <li key={`${m.lane}-${m.eventId}`} data-kind={m.kind}>
           <StatusBadge status={missingStatus[m.kind]}>{m.kind}</StatusBadge> {m.type}: {m.reason}
