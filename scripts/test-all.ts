@@ -18,9 +18,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tcpAnswers } from '../lib/adapters/postgres/embedded-server';
 import { resolvePostgres } from '../lib/adapters/postgres/resolve-server';
 import { databaseSelectionEnvSchema } from '../lib/config/database-env';
 import { parseEnv } from '../lib/config/parse-env';
@@ -124,20 +124,10 @@ async function ensurePrismaClient(): Promise<boolean> {
   return ok;
 }
 
-function tcpAnswers(hostPort: string, timeoutMs = 3_000): Promise<boolean> {
+/** Whether a broker's `host:port` (IPv6 in brackets) accepts a TCP connection. */
+function brokerAnswers(hostPort: string): Promise<boolean> {
   const at = hostPort.lastIndexOf(':');
-  const host = hostPort.slice(0, at).replace(/^\[|\]$/g, '');
-  const port = Number(hostPort.slice(at + 1));
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return tcpAnswers(hostPort.slice(0, at).replace(/^\[|\]$/g, ''), Number(hostPort.slice(at + 1)), 3_000);
 }
 
 async function ensureKafka(): Promise<boolean> {
@@ -157,7 +147,7 @@ async function ensureKafka(): Promise<boolean> {
     const r = await run(process.execPath, [waiter, '--brokers', configured, '--timeout', '30'], { timeoutMs: 2 * MINUTE });
     ok = r.code === 0;
   } else {
-    const answers = await Promise.all(configured.split(',').map((b) => tcpAnswers(b.trim())));
+    const answers = await Promise.all(configured.split(',').map((b) => brokerAnswers(b.trim())));
     ok = answers.every(Boolean);
   }
   steps.push({
