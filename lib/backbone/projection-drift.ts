@@ -148,10 +148,18 @@ export async function recomputeInto<Row>(
   return read;
 }
 
-async function compareTables<Row>(tx: SqlTx, spec: DriftSpec<Row>, table: string, options: DriftOptions) {
+/**
+ * Compares `table` (actual) with `expected` (default: the recomputation's temp table)
+ * by bucket checksums, drilling into differing buckets only. Both names already quoted
+ * (checkedTableName) or the temp table's. A rebuild compares the active table with the
+ * rebuilt one this way (lib/backbone/projection-rebuild.ts).
+ */
+export async function compareTables<Row>(
+  tx: SqlTx, spec: DriftSpec<Row>, table: string, options: Pick<DriftOptions, 'buckets' | 'samplesPerKind' | 'collectKeys'>, expected: string = EXPECTED_TABLE,
+) {
   const cols = spec.compareColumns;
   const sums = await tx.$queryRawUnsafe<Array<{ bucket: number; en: string; an: string; differs: boolean }>>(
-    `WITH x AS (${bucketChecksumSql(EXPECTED_TABLE, spec.keyColumn, cols, options.buckets)}),
+    `WITH x AS (${bucketChecksumSql(expected, spec.keyColumn, cols, options.buckets)}),
           y AS (${bucketChecksumSql(table, spec.keyColumn, cols, options.buckets)})
      SELECT bucket, coalesce(x.n, 0)::text AS en, coalesce(y.n, 0)::text AS an,
             (x.n IS DISTINCT FROM y.n OR x.h IS DISTINCT FROM y.h) AS differs
@@ -169,7 +177,7 @@ async function compareTables<Row>(tx: SqlTx, spec: DriftSpec<Row>, table: string
   }
   const side = (t: string) => `SELECT t.${q(spec.keyColumn)}::text AS k, ${rowHashSql('t', spec.keyColumn, cols)} AS h, row_to_json(t) AS j
      FROM ${t} t WHERE ${bucketSql('t', spec.keyColumn, options.buckets)} = ANY($1::int[])`;
-  const diff = `WITH x AS (${side(EXPECTED_TABLE)}), y AS (${side(table)}),
+  const diff = `WITH x AS (${side(expected)}), y AS (${side(table)}),
      d AS (SELECT coalesce(x.k, y.k) AS k, x.j AS expected, y.j AS actual,
                   CASE WHEN y.k IS NULL THEN 'missing' WHEN x.k IS NULL THEN 'extra' ELSE 'different' END AS kind
            FROM x FULL JOIN y ON x.k = y.k WHERE x.k IS NULL OR y.k IS NULL OR x.h <> y.h)`;
