@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '@/lib/config/parse-env';
 import { baseEnvSchema, consoleEnvSchema } from '@/lib/config/schemas';
-import { AppError } from '@/lib/errors';
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return (error as AppError).message;
-  }
-  throw new Error('expected a configuration error');
-}
+import { configErrorMessage } from '../support/config-error';
 
 describe('configuration', () => {
   it('has working defaults for local development', () => {
@@ -27,18 +17,18 @@ describe('configuration', () => {
   });
 
   it('names the variable that is wrong', () => {
-    const message = messageOf(() => parseEnv(baseEnvSchema, { DATABASE_URL: 'mysql://x' }, 'relay'));
+    const message = configErrorMessage(() => parseEnv(baseEnvSchema, { DATABASE_URL: 'mysql://x' }, 'relay'));
     expect(message).toContain('relay');
     expect(message).toContain('DATABASE_URL');
   });
 
   it('refuses production without a secret, naming NEXTAUTH_SECRET', () => {
-    const message = messageOf(() => parseEnv(consoleEnvSchema, { NODE_ENV: 'production' }, 'console'));
+    const message = configErrorMessage(() => parseEnv(consoleEnvSchema, { NODE_ENV: 'production' }, 'console'));
     expect(message).toContain('NEXTAUTH_SECRET');
   });
 
   it('refuses a short secret', () => {
-    expect(messageOf(() => parseEnv(consoleEnvSchema, { NEXTAUTH_SECRET: 'short' }, 'console'))).toContain('NEXTAUTH_SECRET');
+    expect(configErrorMessage(() => parseEnv(consoleEnvSchema, { NEXTAUTH_SECRET: 'short' }, 'console'))).toContain('NEXTAUTH_SECRET');
   });
 
   it.each([
@@ -53,6 +43,6 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'verbose'],
     ['NODE_ENV', 'staging'],
   ])('rejects %s=%j with the variable named', (name, value) => {
-    expect(messageOf(() => parseEnv(consoleEnvSchema, { [name]: value }, 'console'))).toContain(name);
+    expect(configErrorMessage(() => parseEnv(consoleEnvSchema, { [name]: value }, 'console'))).toContain(name);
   });
 });

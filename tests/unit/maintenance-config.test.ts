@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maintenanceEnvSchema, MAX_PRUNE_BATCH_SIZE } from '@/lib/config/maintenance-env';
 import { parseEnv } from '@/lib/config/parse-env';
-import { AppError } from '@/lib/errors';
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return (error as AppError).message;
-  }
-  throw new Error('expected a configuration error');
-}
+import { configErrorMessage } from '../support/config-error';
 
 describe('maintenance configuration', () => {
   it('has the documented defaults', () => {
@@ -44,7 +34,7 @@ describe('maintenance configuration', () => {
     ['MAINTENANCE_INTERVAL_SECONDS', '1'],
     ['DATABASE_URL', 'mysql://x'],
   ])('rejects %s=%j with the variable named', (name, value) => {
-    const message = messageOf(() => parseEnv(maintenanceEnvSchema, { [name]: value }, 'maintenance'));
+    const message = configErrorMessage(() => parseEnv(maintenanceEnvSchema, { [name]: value }, 'maintenance'));
     expect(message).toContain(name);
     expect(message).toContain('maintenance');
   });
