@@ -27,6 +27,8 @@ export async function startJob(
   deps: { db: Db; kinds: JobKindRegistry; queue?: JobEnqueuer },
   actor: SessionUser,
   input: StartJobRequest,
+  /** More writes of the caller's use case, in the transaction that inserts the job (e.g. its own audit record). */
+  options: { inTransaction?: (tx: Prisma.TransactionClient, jobId: string) => Promise<void> } = {},
 ): Promise<{ job: JobView; created: boolean }> {
   const { db } = deps;
   const checked = startJobRequestSchema.safeParse(input);
@@ -53,6 +55,7 @@ export async function startJob(
     const row = await db.$transaction(async (tx) => {
       const created = await tx.backgroundJob.create({ data: { kind: kind.name, scope, params, createdBy: actor.id, idempotencyKey: key } });
       await recordAudit(tx, { actor, action: 'job.start', target: created.id, outcome: 'ok', details: { kind: kind.name, scope, params, idempotencyKey: key } });
+      await options.inTransaction?.(tx, created.id);
       return created;
     });
     // After the commit; if this fails, the workers' sweep delivers it (docs/jobs.md).
