@@ -4,6 +4,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { takeLagSnapshot, type GroupLag } from '../adapters/kafka/admin/snapshot';
 import { coordKey, fetchRecordTimestamps, type Coordinate } from '../adapters/kafka/admin/record-timestamps';
+import { lagClientOf } from '../adapters/kafka/admin/lag-client';
 import { insertLagSamples, insertOutboxSample, publishedAtOf, type LagSampleRow, type Queryable } from '../adapters/prisma/samples-store';
 import { drain } from '../domain/lag/drain';
 import { evaluateHealth, windowOf, type GroupSample, type LagStatus } from '../domain/lag/health';
@@ -100,7 +101,7 @@ export async function sampleLag(deps: SampleLagDeps): Promise<TickResult> {
   let at: Date;
   let kafkaError: string | null = null;
   try {
-    const snapshot = await takeLagSnapshot({ admin: deps.admin, groupPrefix: deps.groupPrefix, knownGroups: deps.history.groupIds(), concurrency: deps.concurrency, clock: deps.now });
+    const snapshot = await takeLagSnapshot({ client: lagClientOf(deps.kafka, deps.admin), groupPrefix: deps.groupPrefix, knownGroups: deps.history.groupIds(), concurrency: deps.concurrency, clock: deps.now });
     groups = snapshot.groups;
     at = snapshot.at;
   } catch (error) {

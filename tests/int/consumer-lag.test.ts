@@ -10,6 +10,7 @@ import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeLagSnapshot, type GroupLag, type LagSnapshot } from '@/lib/adapters/kafka/admin/snapshot';
 import { fetchRecordTimestamps } from '@/lib/adapters/kafka/admin/record-timestamps';
+import { lagClientOf } from '@/lib/adapters/kafka/admin/lag-client';
 import { ensureTopics } from '@/lib/adapters/kafka/kafka-client';
 import { evaluateHealth, type GroupSample } from '@/lib/domain/lag/health';
 import { kafkaBrokers, testKafka, uniqueName } from '../support/kafka';
@@ -77,7 +78,7 @@ async function produce(t: string, perPartition: number[]) {
   await producer.disconnect();
 }
 
-const snapshot = () => takeLagSnapshot({ admin, groupPrefix: prefix, knownGroups: [group('dead')], concurrency: 8 });
+const snapshot = () => takeLagSnapshot({ client: lagClientOf(kafka, admin), groupPrefix: prefix, knownGroups: [group('dead')], concurrency: 8 });
 const find = (s: LagSnapshot, name: string) => s.groups.find((g) => g.groupId === group(name))!;
 const toSample = (g: GroupLag, at: number): GroupSample => ({ at, readable: g.error === null, members: g.members.length, partitions: g.partitions });
 

@@ -3,15 +3,16 @@
 // of every partition those groups read. Lag = high watermark − committed offset, the
 // same arithmetic as Kafka's kafka-consumer-groups tool, at the same moment.
 //
-// Request plan (kafkajs 2.2.4 against Kafka 4.x, each call checked against the broker):
-// ListGroups once; DescribeGroups batched per coordinator; OffsetFetch (all topics of a
-// group) one per group with bounded concurrency; ListOffsets (earliest and latest) per
-// topic with bounded concurrency, after the groups' committed topics are known.
-import { AssignerProtocol, type Admin } from 'kafkajs';
+// Requests (lag-client.ts, batched): ListGroups per broker; DescribeGroups and OffsetFetch
+// (v8, many groups each) per coordinator in batches; ListOffsets earliest and latest for
+// all the groups' topics at once, after the committed offsets are known. Coordinators and
+// topic metadata are cached by the client between snapshots.
+import { AssignerProtocol } from 'kafkajs';
 import { replayTopicOf } from '../../../backbone/consumer-definition';
 import { errorMessageOf } from '../../../errors';
 import { parseCommitted, partitionLag, type PartitionLag } from '../../../domain/lag/partition-lag';
-import { isFailure, mapLimit } from './map-limit';
+import type { LagClient } from './lag-client';
+import { isFailure } from './map-limit';
 import { PEEK_GROUP_PREFIX } from './record-timestamps';
 
 export interface GroupMember {
@@ -52,11 +53,13 @@ export interface LagSnapshot {
 }
 
 export interface SnapshotOptions {
-  admin: Admin;
+  /** One per process (createLagClient), kept between snapshots: it caches coordinators and metadata. */
+  client: LagClient;
   /** Which groups: those whose id starts with `<prefix>.`, or every consumer group when null. */
   groupPrefix: string | null;
   /** Groups to report even when Kafka no longer lists them (they show as Dead). */
   knownGroups?: readonly string[];
+  /** Requests in flight at once for per-group or per-topic fallbacks (batched requests are few). */
   concurrency?: number;
   clock?: () => Date;
   /** Filled with milliseconds per phase (the benchmark prints them). */
@@ -64,21 +67,28 @@ export interface SnapshotOptions {
 }
 
 const [replayHead, replayTail] = replayTopicOf('\u0000').split('\u0000') as [string, string];
-export const isReplayTopic = (topic: string) => topic.startsWith(replayHead) && topic.endsWith(replayTail) && topic.length > replayHead.length + replayTail.length;
+export const isReplayTopic = (topic: string) =>
+  topic.startsWith(replayHead) && topic.endsWith(replayTail) && topic.length > replayHead.length + replayTail.length;
 
-function decodeMembers(protocolType: string, members: { memberId: string; clientId: string; clientHost: string; memberAssignment: Buffer }[]): GroupMember[] {
+function decodeMembers(
+  protocolType: string,
+  members: { memberId: string; clientId: string; clientHost: string; memberAssignment: Buffer }[],
+): GroupMember[] {
   return members.map((m) => {
     let assignment: GroupMember['assignment'] = [];
     if (protocolType === 'consumer' && m.memberAssignment?.length) {
       const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-      assignment = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
+      assignment = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({
+        topic,
+        partitions: [...partitions].sort((a, b) => a - b),
+      }));
     }
     return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment };
   });
 }
 
-async function listGroupIds(admin: Admin, prefix: string | null, known: readonly string[]): Promise<string[]> {
-  const { groups } = await admin.listGroups();
+async function listGroupIds(client: LagClient, prefix: string | null, known: readonly string[]): Promise<string[]> {
+  const groups = await client.listGroups();
   // protocolType '' are groups that only hold committed offsets (set through the admin API).
   const listed = groups
     .filter((g) => (g.protocolType === 'consumer' || g.protocolType === '') && !g.groupId.startsWith(PEEK_GROUP_PREFIX))
@@ -87,20 +97,8 @@ async function listGroupIds(admin: Admin, prefix: string | null, known: readonly
   return [...new Set([...wanted, ...known])].sort();
 }
 
-async function fetchEnds(admin: Admin, topics: readonly string[], concurrency: number) {
-  const results = await mapLimit(topics, concurrency, (topic) => admin.fetchTopicOffsets(topic));
-  const ends = new Map<string, TopicEnds>();
-  const errors = new Map<string, string>();
-  topics.forEach((topic, i) => {
-    const r = results[i]!;
-    if (isFailure(r)) errors.set(topic, errorMessageOf(r.error));
-    else ends.set(topic, { topic, partitions: r.map((p) => ({ partition: p.partition, logStart: Number(p.low), end: Number(p.high) })).sort((a, b) => a.partition - b.partition) });
-  });
-  return { ends, errors };
-}
-
 export async function takeLagSnapshot(options: SnapshotOptions): Promise<LagSnapshot> {
-  const { admin } = options;
+  const { client } = options;
   const concurrency = options.concurrency ?? 32;
   let mark = performance.now();
   const phase = (name: string) => {
@@ -108,12 +106,11 @@ export async function takeLagSnapshot(options: SnapshotOptions): Promise<LagSnap
     if (options.phases) options.phases[name] = (options.phases[name] ?? 0) + (t - mark);
     mark = t;
   };
-  const groupIds = await listGroupIds(admin, options.groupPrefix, options.knownGroups ?? []);
+  const groupIds = await listGroupIds(client, options.groupPrefix, options.knownGroups ?? []);
   phase('listGroups');
-  const described = groupIds.length ? (await admin.describeGroups(groupIds)).groups : [];
+  const { groups: byId, errors: describeErrors } = await client.describeGroups(groupIds, concurrency);
   phase('describeGroups');
-  const byId = new Map(described.map((g) => [g.groupId, g]));
-  const committed = await mapLimit(groupIds, concurrency, (groupId) => admin.fetchOffsets({ groupId }));
+  const committed = await client.fetchCommitted(groupIds, concurrency);
   phase('fetchOffsets');
   // The clock is read after the committed offsets and before the ends, as the Kafka tool does.
   const at = (options.clock ?? (() => new Date()))();
@@ -130,7 +127,7 @@ export async function takeLagSnapshot(options: SnapshotOptions): Promise<LagSnap
     topicsOf.set(groupId, topics);
   });
   const allTopics = [...new Set([...topicsOf.values()].flatMap((s) => [...s]))].sort();
-  const { ends, errors } = await fetchEnds(admin, allTopics, concurrency);
+  const { ends, errors } = await client.fetchEnds(allTopics, concurrency);
   phase('fetchTopicOffsets');
 
   const groups = groupIds.map((groupId, i): GroupLag => {
@@ -138,19 +135,55 @@ export async function takeLagSnapshot(options: SnapshotOptions): Promise<LagSnap
     const c = committed[i]!;
     const base = { groupId, state: d?.state ?? 'Unknown', members: members.get(groupId) ?? [], partitions: [], replay: [] };
     if (isFailure(c)) return { ...base, error: `committed offsets unreadable: ${errorMessageOf(c.error)}` };
+    if (!d && describeErrors.has(groupId)) return { ...base, error: `group unreadable: ${describeErrors.get(groupId)}` };
     const topics = [...topicsOf.get(groupId)!].sort();
     const broken = topics.filter((t) => errors.has(t));
     if (broken.length) return { ...base, error: `offsets of ${broken.join(', ')} unreadable: ${errors.get(broken[0]!)}` };
-    const offsets = new Map<string, number | null>(c.flatMap((t) => t.partitions.map((p) => [`${t.topic}\u0000${p.partition}`, parseCommitted(p.offset)] as const)));
-    const owner = new Map<string, GroupMember>(base.members.flatMap((m) => m.assignment.flatMap((a) => a.partitions.map((p) => [`${a.topic}\u0000${p}`, m] as const))));
-    const rows: GroupPartition[] = topics.flatMap((topic) =>
-      ends.get(topic)!.partitions.map((p) => {
-        const k: string = `${topic}\u0000${p.partition}`;
-        const m = owner.get(k);
-        return { ...partitionLag({ topic, partition: p.partition, logStart: p.logStart, end: p.end, committed: offsets.get(k) ?? null }), memberId: m?.memberId ?? null, clientId: m?.clientId ?? null };
-      }),
-    );
-    return { ...base, partitions: rows.filter((r) => !isReplayTopic(r.topic)), replay: rows.filter((r) => isReplayTopic(r.topic)), error: null };
+    // Keyed by topic, then partition (no composite string keys: this runs for every partition of every group).
+    const offsets = new Map<string, Map<number, number | null>>();
+    for (const t of c) offsets.set(t.topic, new Map(t.partitions.map((p) => [p.partition, parseCommitted(p.offset)])));
+    const owner = new Map<string, Map<number, GroupMember>>();
+    for (const m of base.members)
+      for (const a of m.assignment)
+        for (const p of a.partitions) {
+          let byPartition = owner.get(a.topic);
+          if (!byPartition) owner.set(a.topic, (byPartition = new Map()));
+          byPartition.set(p, m);
+        }
+    const rows: GroupPartition[] = [];
+    for (const topic of topics) {
+      const committedHere = offsets.get(topic);
+      const ownerHere = owner.get(topic);
+      for (const p of ends.get(topic)!.partitions) {
+        const l = partitionLag({
+          topic,
+          partition: p.partition,
+          logStart: p.logStart,
+          end: p.end,
+          committed: committedHere?.get(p.partition) ?? null,
+        });
+        const m = ownerHere?.get(p.partition);
+        rows.push({
+          topic,
+          partition: l.partition,
+          logStart: l.logStart,
+          end: l.end,
+          committed: l.committed,
+          lag: l.lag,
+          dataLoss: l.dataLoss,
+          lostMessages: l.lostMessages,
+          memberId: m?.memberId ?? null,
+          clientId: m?.clientId ?? null,
+        });
+      }
+    }
+    return {
+      ...base,
+      partitions: rows.filter((r) => !isReplayTopic(r.topic)),
+      replay: rows.filter((r) => isReplayTopic(r.topic)),
+      error: null,
+    };
   });
+  phase('build');
   return { at, groups, topics: ends };
 }
