@@ -35,6 +35,8 @@ export const actionRoles = {
   'dlq.approve': 'admin',
   'dlq.rate.update': 'admin',
   'projection.rebuild': 'admin',
+  'projection.swap': 'admin',
+  'projection.drop': 'admin',
   'projections.read': 'viewer',
   'demo.knobs.update': 'operator',
   // The least role for the route; the job's kind may ask for more (lib/app/*-job.ts).
