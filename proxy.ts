@@ -2,7 +2,7 @@
 // 1. A state-changing request another site started is refused (403), one check
 //    for all routes (lib/http/cross-origin.ts).
 // 2. Deny by default: every page and API route needs a session, except sign-in,
-//    next-auth's own endpoints and the health check. Pages redirect to sign-in;
+//    next-auth's own endpoints, the health check and the wall view (its own token). Pages redirect to sign-in;
 //    API routes answer 401. Route handlers and pages check again on the server
 //    (and re-read the user's role), so this is the first of two locks.
 // 3. Each response gets a Content-Security-Policy with a fresh script nonce, which
@@ -19,6 +19,10 @@ const PUBLIC_PATHS = [/^\/signin$/, /^\/api\/auth\//, /^\/api\/health$/];
 // API paths that accept `Authorization: Bearer <API token>` instead of a session: let
 // such requests through here; the route itself verifies the token (lib/http/api-route.ts).
 const TOKEN_PATHS = [/^\/api\/consumers(\/[^/]+)?$/, /^\/api\/metrics$/];
+// The wall view (app/wall): no session; its page and data route check the wall token in
+// their own cookie. /wall?token=… is handled by /wall/enter, which trades the token for
+// that cookie and redirects to a clean /wall.
+const WALL_PATHS = /^\/wall(\/(enter|data))?$/;
 
 /** Where the request goes: refused, to sign-in, or on (with `forwarded` as its request headers). */
 async function route(req: NextRequest, env: ConsoleEnv, forwarded: Headers): Promise<NextResponse> {
@@ -28,6 +32,10 @@ async function route(req: NextRequest, env: ConsoleEnv, forwarded: Headers): Pro
   const next = () => NextResponse.next({ request: { headers: forwarded } });
   const { pathname, search } = req.nextUrl;
   if (PUBLIC_PATHS.some((p) => p.test(pathname))) return next();
+  if (WALL_PATHS.test(pathname)) {
+    if (pathname === '/wall' && req.nextUrl.searchParams.has('token')) return NextResponse.rewrite(new URL(`/wall/enter${search}`, req.url), { request: { headers: forwarded } });
+    return next();
+  }
   if (req.method === 'GET' && /^Bearer\s/i.test(req.headers.get('authorization') ?? '') && TOKEN_PATHS.some((p) => p.test(pathname))) return next();
   const token = await getToken({ req, secret: authSecret(env) });
   if (token?.sub) return next();

@@ -10,7 +10,8 @@ export default async function ApiTokensPage() {
       <h1>API tokens</h1>
       <p className="muted">
         Read-only tokens for scripts and dashboards: <code>GET /api/consumers</code>, <code>GET /api/consumers/&#123;group&#125;</code> and the Prometheus
-        endpoint <code>/api/metrics</code>, with <code>Authorization: Bearer &lt;token&gt;</code>. A token is shown once, when it is created; only its hash is kept.
+        endpoint <code>/api/metrics</code>, with <code>Authorization: Bearer &lt;token&gt;</code> (scope “read API”); or for a status screen on the wall,
+        <code>/wall</code> and nothing else (scope “wall view”). A token is shown once, when it is created; only its hash is kept. Creating and revoking are audited.
       </p>
       {mayPerform(user.role, 'tokens.read') ? (
         <TokensPanel />

@@ -18,11 +18,11 @@ async function send<T>(url: string, method: 'POST' | 'DELETE', body?: unknown): 
 
 export function TokensPanel() {
   const client = useQueryClient();
-  const [shown, setShown] = useState<{ name: string; token: string } | null>(null);
+  const [shown, setShown] = useState<{ name: string; token: string; scope: string } | null>(null);
   const [revoking, setRevoking] = useState<ApiTokenListItem | null>(null);
   const { data, error, refetch } = useQuery({ queryKey: ['tokens'], queryFn: () => fetchJson<{ tokens: ApiTokenListItem[] }>('/api/tokens') });
   const create = useMutation({
-    mutationFn: (name: string) => send<{ token: { name: string; token: string } }>('/api/tokens', 'POST', { name }),
+    mutationFn: (input: { name: string; scope: string }) => send<{ token: { name: string; token: string; scope: string } }>('/api/tokens', 'POST', input),
     onSuccess: (r) => {
       setShown(r.token);
       void client.invalidateQueries({ queryKey: ['tokens'] });
@@ -38,8 +38,9 @@ export function TokensPanel() {
 
   function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const name = String(new FormData(event.currentTarget).get('name') ?? '').trim();
-    if (name) create.mutate(name);
+    const form = new FormData(event.currentTarget);
+    const name = String(form.get('name') ?? '').trim();
+    if (name) create.mutate({ name, scope: String(form.get('scope') ?? 'read') });
   }
 
   return (
@@ -49,6 +50,13 @@ export function TokensPanel() {
           <label htmlFor="token-name">Name (what uses it)</label>
           <input id="token-name" name="name" required maxLength={80} placeholder="grafana" />
         </div>
+        <div>
+          <label htmlFor="token-scope">Scope (what it opens)</label>
+          <select id="token-scope" name="scope" defaultValue="read">
+            <option value="read">Read API: /api/consumers, /api/metrics</option>
+            <option value="wall">Wall view: /wall only</option>
+          </select>
+        </div>
         <button type="submit" className="primary" disabled={create.isPending}>{create.isPending ? 'Creating…' : 'Create read-only token'}</button>
       </form>
       {create.error ? <div className="error-box" role="alert">⚠ {create.error.message}</div> : null}
@@ -56,6 +64,12 @@ export function TokensPanel() {
         <div className="panel" role="status" data-testid="new-token">
           <p><strong>Token for {shown.name}</strong> — copy it now: it is not shown again.</p>
           <p><code className="mono" data-testid="new-token-value">{shown.token}</code></p>
+          {shown.scope === 'wall' ? (
+            <p>
+              Open this link once on the wall screen; it trades the token for a cookie that only /wall receives and continues to a clean <code>/wall</code>:{' '}
+              <code className="mono" data-testid="new-wall-link">{`${window.location.origin}/wall?token=${shown.token}`}</code>
+            </p>
+          ) : null}
           <button type="button" onClick={() => setShown(null)}>I have copied it</button>
         </div>
       ) : null}
@@ -73,7 +87,7 @@ export function TokensPanel() {
               <tr key={t.id}>
                 <td>{t.name}</td>
                 <td className="mono">{t.prefix}…</td>
-                <td>{t.scope}</td>
+                <td>{t.scope === 'wall' ? 'wall view' : t.scope === 'read' ? 'read API' : t.scope}</td>
                 <td><RelativeTime at={t.createdAt} /> <span className="muted">by {t.createdBy}</span></td>
                 <td><RelativeTime at={t.lastUsedAt} /></td>
                 <td>{t.revokedAt ? <StatusBadge status="cancelled">revoked</StatusBadge> : <StatusBadge status="live">active</StatusBadge>}</td>
