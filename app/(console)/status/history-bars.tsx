@@ -5,13 +5,16 @@ import { formatUtcTimestamp } from '@/lib/domain/format/time';
 
 const tone = { OK: 'ok', WARN: 'warn', CRIT: 'bad' } as const;
 
-export function HistoryBars({ bars, label }: { bars: Bar[]; label: string }) {
+/** `from`/`to` are Dates on the server and ISO strings once the bars came through JSON (the page polls /api/status). */
+type WireBar = Omit<Bar, 'from' | 'to'> & { from: Date | string; to: Date | string };
+
+export function HistoryBars({ bars, label }: { bars: WireBar[]; label: string }) {
   const bad = bars.filter((b) => b.state !== 'OK').length;
   return (
     <span className="history-bars" role="img" aria-label={`${label}: ${bad === 0 ? 'OK throughout' : `${bad} of ${bars.length} periods not OK`}`} style={{ display: 'inline-flex', gap: 1 }}>
       {bars.map((b) => (
         <span
-          key={b.from.toISOString()}
+          key={new Date(b.from).toISOString()}
           className={`badge ${tone[b.state]}`}
           data-state={b.state}
           title={`${formatUtcTimestamp(new Date(b.from))} – ${formatUtcTimestamp(new Date(b.to))}: ${b.state}`}
