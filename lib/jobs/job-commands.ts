@@ -1,7 +1,7 @@
 // The state change behind pause, resume and cancel: lock the job row, check the
 // transition table, write the new state and (through the caller's `audit`) the audit
 // record in the same transaction. Role checks and refusals' audit records are the
-// use cases' part (lib/app/{pause,resume,cancel}-job.ts).
+// use cases' part (lib/app/control-job.ts).
 import type { Db, Prisma } from '../adapters/prisma/client';
 import type { Role } from '../domain/roles';
 import { AppError } from '../errors';
