@@ -1,0 +1,188 @@
+// npm run test:faults — the fault-injection suite (docs/faults.md). Runs each fault
+// scenario against the real demo system on a PostgreSQL cluster and a Kafka broker
+// it creates and owns (never the shared ones), checks every run with the invariant
+// checker, and writes RELIABILITY.md: fault × run × outcome × recovery time.
+//
+//   npm run test:faults                          every scenario, 3 runs each
+//   npm run test:faults -- --runs 1 --only pg-restart-and-broker-kill
+//   npm run test:faults -- --rate 110 --only broker-sigkill,broker-sigterm --append
+//
+// Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (110),
+// --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
+// (keep the rows of the existing file's other scenarios; rows of the scenarios run now are replaced).
+// Exit code 0 only when every run passed. Worker and harness logs: .data/faults/<time>/.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runScenario, type RunResult, type Scenario } from '../tests/faults/run-scenario';
+import { faultScenarios, scenarioA } from '../tests/faults/scenarios';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Options {
+  runs: number;
+  only: string[] | null;
+  rate: number;
+  trafficSeconds: number;
+  out: string;
+  write: boolean;
+  append: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 3, only: null, rate: 110, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const positive = (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${a} must be a positive number, got ${v}`);
+      return n;
+    };
+    if (a === '--runs') o.runs = Math.floor(positive(value()));
+    else if (a === '--only') o.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--rate') o.rate = positive(value());
+    else if (a === '--traffic-seconds') o.trafficSeconds = positive(value());
+    else if (a === '--out') o.out = path.resolve(value());
+    else if (a === '--no-write') o.write = false;
+    else if (a === '--append') o.append = true;
+    else throw new Error(`unknown option ${a} (see the header of scripts/test-faults.ts)`);
+  }
+  if (o.rate > 200) throw new Error('--rate must be at most 200 orders/s (the traffic knob\'s limit)');
+  return o;
+}
+
+const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '—' : n.toFixed(digits));
+
+function outcome(r: RunResult): string {
+  if (r.error) return `ERROR: ${r.error.split('\n')[0]!.slice(0, 120)}`;
+  if (!r.verdict) return 'no verdict';
+  if (r.ok) return 'PASS';
+  const why = [
+    r.verdict.lost && `${r.verdict.lost} lost`,
+    r.verdict.doubled && `${r.verdict.doubled} doubled`,
+    r.verdict.drift && `${r.verdict.drift} drifted rows`,
+    r.verdict.unpublished && `${r.verdict.unpublished} unpublished`,
+    r.verdict.poisonUnaccounted && `${r.verdict.poisonUnaccounted} poison without dead letter`,
+    r.drainSeconds === null && 'did not drain',
+  ].filter(Boolean);
+  return `FAIL (${why.join(', ')})`;
+}
+
+function row(r: RunResult): string {
+  const v = r.verdict;
+  const faults = r.faults.map((f) => `${f.label} at ${fmt(f.injectedAtSeconds, 0)} s: outage ${fmt(f.outageSeconds)} s, recovered in ${f.recoverySeconds === null ? 'never (within the run)' : `${fmt(f.recoverySeconds)} s`}, peak lag ${f.peakLag ?? '—'}, peak unpublished ${f.peakUnpublished ?? '—'}`).join('; ');
+  const restarts = Object.entries(r.workerStarts).filter(([, n]) => n > 1).map(([w, n]) => `${w} ×${n - 1}`).join(', ') || 'none';
+  return `| ${r.scenario} | ${r.run} | ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${outcome(r)} | ${v?.lost ?? '—'} | ${v?.doubled ?? '—'} | ${v?.drift ?? '—'} | ${v?.unpublished ?? '—'} | ${v ? `${v.deadLettered} / ${v.poisonOnTopic}` : '—'} | ${faults || '—'} | ${fmt(r.drainSeconds)} | ${fmt(r.ordersPerSecond)} / ${fmt(r.eventsPerSecond, 0)} | ${v?.outboxEvents ?? '—'} | ${restarts} | ${r.loadAverage.join(' ')} |`;
+}
+
+const RESULTS_MARK = '<!-- fault-results ';
+
+function previousResults(file: string): RunResult[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  const at = text.lastIndexOf(RESULTS_MARK);
+  if (at < 0) return [];
+  const json = text.slice(at + RESULTS_MARK.length, text.indexOf(' -->', at));
+  return JSON.parse(Buffer.from(json, 'base64').toString('utf8')) as RunResult[];
+}
+
+function markdown(results: RunResult[], commands: string[]): string {
+  const scenarios = [...new Set(results.map((r) => r.scenario))];
+  const passedRuns = results.filter((r) => r.ok).length;
+  const slim = results.map((r) => ({ ...r, verdict: r.verdict ? { ...r.verdict, problems: r.verdict.problems.slice(0, 10) } : null }));
+  const problems = results
+    .filter((r) => !r.ok)
+    .map((r) => `- **${r.scenario} run ${r.run}**: ${r.error ?? ''}${(r.verdict?.problems ?? []).slice(0, 8).map((p) => `\n  - ${p}`).join('')}`);
+  const perConsumer = results
+    .filter((r) => r.verdict)
+    .map((r) => `| ${r.scenario} | ${r.run} | ${r.verdict!.consumers.map((c) => `${c.consumer} ${c.applied}+${c.deadLettered}/${c.handled}`).join(', ')} | ${r.verdict!.resentCopies} |`);
+  return `# Reliability
+
+Written by \`scripts/test-faults.ts\` (\`npm run test:faults\`) from real runs; do not edit by hand.
+What the suite does, how recovery is measured and which faults are not covered yet:
+[docs/faults.md](docs/faults.md).
+
+Reproduce:
+
+${commands.map((c) => `\`\`\`sh\n${c}\n\`\`\``).join('\n\n')}
+
+Machine: ${cpus().length} cores, shared with other work (load average at the end of each run in the last column).
+${passedRuns} of ${results.length} runs passed, over ${scenarios.length} scenario(s): ${scenarios.join(', ')}.
+
+## Faults under load
+
+Outcome PASS means: nothing unpublished; every committed event applied exactly once (inbox, successful
+attempts, notifications effect rows) or dead-lettered by every consumer that handles it (lost 0, doubled 0);
+no cause emitted a follow-up twice and no order has a fact twice; both read models equal to a recomputation
+by their own \`evolve\` and by plain SQL over the outbox (drift 0); every poison message on the topic
+dead-lettered by each consumer that should; and the system drained after traffic stopped.
+
+| scenario | run | started (UTC) | outcome | lost | doubled | drift | unpublished | dead-lettered events / poison on topic | faults: outage, recovery (lag back under the limit), peaks | drain (s) | orders/s / events/s | outbox events | worker restarts | load avg |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${results.map(row).join('\n')}
+
+Recovery limit per run (caught up = PostgreSQL and Kafka answer, oldest unpublished row ≤ 2 s old, every
+consumer group's lag ≤ max(50, 2 s of that run's events), for 3 samples a second apart):
+${results.filter((r) => r.limits).map((r) => `${r.scenario}#${r.run} lag ≤ ${r.limits!.maxLag}`).join(', ')}.
+
+### Per consumer (applied + dead-lettered / handled), and events the relay sent more than once
+
+| scenario | run | consumers | re-sent copies on the topic |
+| --- | --- | --- | --- |
+${perConsumer.join('\n')}
+
+${problems.length ? `### Problems\n\n${problems.join('\n')}\n` : ''}
+## Bad inputs × outcome
+
+Not produced by this suite yet (issue #12 item 2); see docs/faults.md.
+
+${RESULTS_MARK}${Buffer.from(JSON.stringify(slim)).toString('base64')} -->
+`;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const all: Scenario[] = [scenarioA, ...faultScenarios(options.rate, options.trafficSeconds)];
+  const chosen = options.only ? all.filter((s) => options.only!.includes(s.id)) : all;
+  const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${all.map((s) => s.id).join(', ')}`);
+  const logRoot = path.join(root, '.data', 'faults', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(logRoot, { recursive: true });
+  const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  log(`test:faults: ${chosen.map((s) => s.id).join(', ')}; ${options.runs} run(s) each; logs in ${path.relative(root, logRoot)}; load ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+
+  const results: RunResult[] = [];
+  for (const scenario of chosen) {
+    for (let run = 1; run <= options.runs; run++) {
+      const result = await runScenario(scenario, run, { logRoot, log });
+      results.push(result);
+      writeFileSync(path.join(logRoot, 'results.json'), JSON.stringify(results, null, 2));
+    }
+  }
+
+  const argv = process.argv.slice(2).filter((a) => a !== '--append' && a !== '--no-write');
+  const command = `npm run test:faults${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  if (options.write) {
+    const kept = options.append ? previousResults(options.out).filter((r) => !chosen.some((s) => s.id === r.scenario)) : [];
+    const keptCommands = options.append && existsSync(options.out) ? [...readFileSync(options.out, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!) : [];
+    const commands = [...new Set([...(kept.length ? keptCommands : []), command])];
+    writeFileSync(options.out, markdown([...kept, ...results], commands));
+    log(`wrote ${path.relative(root, options.out)}`);
+  }
+  console.log('\nscenario                      run  outcome');
+  for (const r of results) console.log(`${r.scenario.padEnd(30)}${String(r.run).padEnd(5)}${outcome(r)}`);
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  console.error(`test:faults: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,260 @@
+// One run of one fault scenario: start the demo system on an owned cluster and
+// broker, let traffic flow until the pipeline is caught up, inject the scenario's
+// faults at their times while traffic keeps flowing, stop traffic, wait until the
+// system has drained, judge it (checks.ts), tear everything down.
+import path from 'node:path';
+import { demoDefinitions, judgeRun, passed, type Verdict } from './checks';
+import { startDemoSystem, type DemoSystem, type WorkerName } from './demo-system';
+import { caughtUp, maxLag, recoveredAt, startMonitor, type Monitor, type Sample } from './monitor';
+import type { DemoKnobsUpdate } from '@/lib/demo/knobs';
+import { ORDERS_TOPIC } from '@/lib/demo/orders/events';
+
+export interface FaultContext {
+  sys: DemoSystem;
+  monitor: Monitor;
+  log(line: string): void;
+}
+
+export interface FaultStep {
+  label: string;
+  /** Seconds after the pipeline was first caught up. */
+  atSeconds: number;
+  /** Injects the fault and returns once the faulty part is back (restarted), or at once for a kill the supervisor heals. */
+  inject(ctx: FaultContext): Promise<string | void>;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** Orders per second (the traffic knob). */
+  rate: number;
+  /** Seconds of traffic after the pipeline was first caught up. */
+  trafficSeconds: number;
+  faults: FaultStep[];
+  workers?: readonly WorkerName[];
+  instances?: readonly { name: WorkerName; id?: string; env?: Record<string, string> }[];
+  env?: Record<string, string>;
+  knobs?: DemoKnobsUpdate;
+}
+
+export interface FaultResult {
+  label: string;
+  /** Seconds after the start of traffic measurement. */
+  injectedAtSeconds: number;
+  /** Seconds the inject step took (e.g. until the restarted server answered). */
+  outageSeconds: number;
+  /** Seconds from injection until the pipeline was caught up again (null: never within the run). */
+  recoverySeconds: number | null;
+  peakLag: number | null;
+  peakUnpublished: number | null;
+  note?: string;
+}
+
+export interface RunResult {
+  scenario: string;
+  title: string;
+  run: number;
+  startedAt: string;
+  verdict: Verdict | null;
+  ok: boolean;
+  faults: FaultResult[];
+  /** Seconds from stopping traffic until nothing was left to publish or apply. */
+  drainSeconds: number | null;
+  ordersPerSecond: number | null;
+  eventsPerSecond: number | null;
+  /** Caught-up limits used for recovery times. */
+  limits: { maxLag: number; maxUnpublishedAgeSeconds: number } | null;
+  workerStarts: Record<string, number>;
+  error?: string;
+  logDir: string;
+  loadAverage: number[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function retry<T>(what: string, fn: () => Promise<T>, timeoutMs: number, log: (l: string) => void): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${(error as Error).message}`);
+      log(`${what} failed (${(error as Error).message.split('\n')[0]}); retrying`);
+      await sleep(1_000);
+    }
+  }
+}
+
+/** Outbox events each consumer should have applied or dead-lettered and has not yet (plus unpublished rows). */
+async function pending(sys: DemoSystem): Promise<{ unpublished: number; unapplied: number }> {
+  const db = sys.newDb(1);
+  try {
+    const names = demoDefinitions.map((d) => d.name);
+    const handles = demoDefinitions.map((d) => d.handles.join(','));
+    const [row] = await db.$queryRaw<Array<{ unpublished: number; unapplied: number }>>`
+      WITH c AS (SELECT name, string_to_array(handles, ',') AS handles FROM unnest(${names}::text[], ${handles}::text[]) AS t(name, handles))
+      SELECT (SELECT count(*) FROM outbox_events WHERE published_at IS NULL)::int AS unpublished,
+             (SELECT count(*) FROM outbox_events o JOIN c ON o.type = ANY(c.handles)
+               WHERE o.topic = ${ORDERS_TOPIC}
+                 AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = c.name AND i.event_id = o.event_id)
+                 AND NOT EXISTS (SELECT 1 FROM dlq_messages d WHERE d.consumer = c.name AND d.event_id = o.event_id))::int AS unapplied`;
+    return row!;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function trafficFigures(sys: DemoSystem, from: Date, to: Date): Promise<{ orders: number; events: number }> {
+  const db = sys.newDb(1);
+  try {
+    const [row] = await db.$queryRaw<Array<{ orders: number; events: number }>>`
+      SELECT (count(*) FILTER (WHERE type = 'orders.OrderPlaced'))::int AS orders, count(*)::int AS events
+        FROM outbox_events WHERE created_at >= ${from} AND created_at < ${to}`;
+    return row!;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+function peak(samples: readonly Sample[], from: number, to: number, pick: (s: Sample) => number | null): number | null {
+  const values = samples.filter((s) => s.at >= from && s.at <= to).map(pick).filter((v): v is number => v !== null);
+  return values.length ? Math.max(...values) : null;
+}
+
+export async function runScenario(
+  scenario: Scenario,
+  run: number,
+  options: { logRoot: string; log: (line: string) => void; drainTimeoutMs?: number },
+): Promise<RunResult> {
+  const logDir = path.join(options.logRoot, `${scenario.id}-run${run}`);
+  const startedAt = new Date().toISOString();
+  const log = (line: string) => options.log(`[${scenario.id} #${run}] ${line}`);
+  const result: RunResult = {
+    scenario: scenario.id,
+    title: scenario.title,
+    run,
+    startedAt,
+    verdict: null,
+    ok: false,
+    faults: [],
+    drainSeconds: null,
+    ordersPerSecond: null,
+    eventsPerSecond: null,
+    limits: null,
+    workerStarts: {},
+    logDir,
+    loadAverage: [],
+  };
+  let sys: DemoSystem | undefined;
+  let monitor: Monitor | undefined;
+  try {
+    sys = await startDemoSystem({
+      label: scenario.id,
+      logDir,
+      workers: scenario.workers ?? ['relay', 'consumers', 'orders-api', 'traffic'],
+      instances: scenario.instances,
+      env: scenario.env,
+      knobs: { ratePerSecond: scenario.rate, ...scenario.knobs },
+      log,
+    });
+    const system = sys;
+    monitor = startMonitor({ url: sys.url, brokers: sys.kafka.brokers });
+    const mon = monitor;
+    // Warm-up: every group has joined and committed, and the pipeline keeps up.
+    const warm = { maxLag: Math.max(100, scenario.rate * 10), maxUnpublishedAgeSeconds: 3 };
+    const warmDeadline = Date.now() + 180_000;
+    let streak = 0;
+    while (streak < 3) {
+      if (Date.now() > warmDeadline) throw new Error(`the pipeline did not catch up within 180 s of starting (last sample ${JSON.stringify(mon.latest())})`);
+      await sleep(1_000);
+      const s = mon.latest();
+      const joined = s?.lag && Object.keys(s.lag).length === demoDefinitions.length;
+      streak = s && joined && caughtUp(s, warm) ? streak + 1 : 0;
+    }
+    const t0 = Date.now();
+    const trafficFrom = new Date(t0);
+    log(`pipeline caught up; traffic at ${scenario.rate} orders/s for ${scenario.trafficSeconds} s`);
+
+    const ctx: FaultContext = { sys: system, monitor: mon, log };
+    const injected: Array<{ step: FaultStep; at: number; back: number; note?: string }> = [];
+    for (const step of scenario.faults) {
+      const wait = t0 + step.atSeconds * 1000 - Date.now();
+      if (wait > 0) await sleep(wait);
+      const at = Date.now();
+      log(`fault: ${step.label}`);
+      const note = await step.inject(ctx);
+      const back = Date.now();
+      log(`fault: ${step.label}: back after ${((back - at) / 1000).toFixed(1)} s${note ? ` (${note})` : ''}`);
+      injected.push({ step, at, back, note: note || undefined });
+    }
+    const endWait = t0 + scenario.trafficSeconds * 1000 - Date.now();
+    if (endWait > 0) await sleep(endWait);
+    await retry('stopping traffic (rate knob 0)', () => system.setKnobs({ ratePerSecond: 0, poisonShare: 0 }), 120_000, log);
+    const stoppedAt = Date.now();
+    log('traffic stopped; waiting for the system to drain');
+
+    const drainDeadline = stoppedAt + (options.drainTimeoutMs ?? 300_000);
+    let last = { unpublished: -1, unapplied: -1 };
+    let clean = 0;
+    // Gives up early when nothing has moved for 90 s (something is stuck or lost; the checks say what).
+    let lastChange = Date.now();
+    while (clean < 2) {
+      if (Date.now() > drainDeadline || Date.now() - lastChange > 90_000) {
+        log(`not drained after ${((Date.now() - stoppedAt) / 1000).toFixed(0)} s: ${JSON.stringify(last)}`);
+        break;
+      }
+      await sleep(2_000);
+      const now = await pending(system).catch(() => ({ unpublished: -1, unapplied: -1 }));
+      if (JSON.stringify(now) !== JSON.stringify(last)) lastChange = Date.now();
+      last = now;
+      clean = last.unpublished === 0 && last.unapplied === 0 ? clean + 1 : 0;
+    }
+    if (clean >= 2) result.drainSeconds = (Date.now() - stoppedAt) / 1000;
+    // Let the last offsets be committed (autocommit each second), for the final lag figure.
+    await sleep(3_000);
+
+    const traffic = await trafficFigures(system, trafficFrom, new Date(stoppedAt));
+    const seconds = (stoppedAt - t0) / 1000;
+    result.ordersPerSecond = traffic.orders / seconds;
+    result.eventsPerSecond = traffic.events / seconds;
+    // Caught up: the oldest unpublished row younger than 2 s and no group more than 2 s of traffic behind.
+    const limits = { maxLag: Math.max(50, Math.ceil(result.eventsPerSecond * 2)), maxUnpublishedAgeSeconds: 2 };
+    result.limits = limits;
+    for (let i = 0; i < injected.length; i++) {
+      const f = injected[i]!;
+      const until = injected[i + 1]?.at ?? stoppedAt;
+      const recovered = recoveredAt(mon.samples.filter((s) => s.at <= until + 1_000), f.back, limits);
+      result.faults.push({
+        label: f.step.label,
+        injectedAtSeconds: (f.at - t0) / 1000,
+        outageSeconds: (f.back - f.at) / 1000,
+        recoverySeconds: recovered === null ? null : (recovered - f.at) / 1000,
+        peakLag: peak(mon.samples, f.at, until, maxLag),
+        peakUnpublished: peak(mon.samples, f.at, until, (s) => s.unpublished),
+        note: f.note,
+      });
+    }
+    await mon.stop();
+    monitor = undefined;
+
+    const db = system.newDb(4);
+    try {
+      result.verdict = await judgeRun(db, system.kafka.brokers);
+    } finally {
+      await db.$disconnect();
+    }
+    result.ok = passed(result.verdict) && result.drainSeconds !== null;
+    for (const [name, w] of system.workers) result.workerStarts[name] = w.starts();
+    log(`verdict: ${result.ok ? 'PASS' : 'FAIL'} ${JSON.stringify({ ...result.verdict, problems: result.verdict.problems.slice(0, 5) })}`);
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+    log(`run failed: ${result.error}`);
+  } finally {
+    await monitor?.stop().catch(() => undefined);
+    if (sys) for (const [name, w] of sys.workers) result.workerStarts[name] = w.starts();
+    await sys?.stop();
+    const { loadavg } = await import('node:os');
+    result.loadAverage = loadavg().map((n) => Number(n.toFixed(2)));
+  }
+  return result;
+}

@@ -1,0 +1,110 @@
+// The fault scenarios `npm run test:faults` runs (docs/faults.md). Each runs the
+// real demo system (demo-system.ts) on an owned cluster and broker; faults are
+// injected at fixed times while traffic flows, or at a moment found by watching
+// pg_stat_activity (inside a relay batch, inside a consumer transaction).
+import pg from 'pg';
+import type { FaultContext, FaultStep, Scenario } from './run-scenario';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits (up to timeoutMs) until a backend of `applicationName` is inside a transaction
+ * that has written (backend_xid set), polling every few milliseconds; returns its state.
+ */
+async function waitForWritingTransaction(ctx: FaultContext, applicationName: string, timeoutMs = 20_000): Promise<string | null> {
+  const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ state: string; query: string }>(
+        `SELECT state, left(query, 60) AS query FROM pg_stat_activity
+          WHERE application_name = $1 AND backend_xid IS NOT NULL AND xact_start IS NOT NULL LIMIT 1`,
+        [applicationName],
+      );
+      if (rows[0]) return `${rows[0].state}: ${rows[0].query.replace(/\s+/g, ' ')}`;
+      await sleep(5);
+    }
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const pgRestart = (label: string, atSeconds: number): FaultStep => ({
+  label,
+  atSeconds,
+  inject: async ({ sys }) => void (await sys.pg.restart('immediate')),
+});
+
+/** PostgreSQL restarted in immediate mode at the moment a backend of `applicationName` is in a writing transaction. */
+const pgRestartInside = (label: string, atSeconds: number, applicationName: string): FaultStep => ({
+  label,
+  atSeconds,
+  async inject(ctx) {
+    const seen = await waitForWritingTransaction(ctx, applicationName);
+    await ctx.sys.pg.restart('immediate');
+    return seen ? `restarted while ${applicationName} was in a transaction (${seen})` : `no ${applicationName} transaction seen in 20 s; restarted anyway`;
+  },
+});
+
+const brokerRestart = (how: 'SIGTERM' | 'SIGKILL', atSeconds: number, downMs = 5_000): FaultStep => ({
+  label: `Kafka broker ${how}, restarted after ${downMs / 1000} s`,
+  atSeconds,
+  inject: async ({ sys }) => void (await sys.kafka.restart(how, downMs)),
+});
+
+/** SIGKILL of a worker (the supervisor starts a new one); waits until the new process has started. */
+const workerKill = (worker: string, atSeconds: number, when?: { applicationName: string }): FaultStep => ({
+  label: `${worker} SIGKILL${when ? ' inside its transaction' : ''}`,
+  atSeconds,
+  async inject(ctx) {
+    const handle = ctx.sys.workers.get(worker);
+    if (!handle) throw new Error(`no worker ${worker}`);
+    const starts = handle.starts();
+    const seen = when ? await waitForWritingTransaction(ctx, when.applicationName) : null;
+    const pid = handle.signal('SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (handle.starts() === starts && Date.now() < deadline) await sleep(100);
+    return `killed pid ${pid ?? '?'}${seen ? ` while in a transaction (${seen})` : ''}; new process started: ${handle.starts() > starts}`;
+  },
+});
+
+/** Scenario A (issue #6): the demo at 40 orders/s through a PostgreSQL restart and a broker kill. */
+export const scenarioA: Scenario = {
+  id: 'pg-restart-and-broker-kill',
+  title: 'PostgreSQL immediate restart, then broker SIGKILL (40 orders/s)',
+  rate: 40,
+  trafficSeconds: 110,
+  faults: [pgRestart('PostgreSQL restart (immediate mode)', 20), brokerRestart('SIGKILL', 60)],
+};
+
+/** Issue #12's faults, one fault per run (repeat with --runs). */
+export function faultScenarios(rate: number, trafficSeconds = 50): Scenario[] {
+  const at = 15;
+  const base = { rate, trafficSeconds };
+  return [
+    { ...base, id: 'broker-sigterm', title: `Kafka broker SIGTERM (${rate} orders/s)`, faults: [brokerRestart('SIGTERM', at)] },
+    { ...base, id: 'broker-sigkill', title: `Kafka broker SIGKILL (${rate} orders/s)`, faults: [brokerRestart('SIGKILL', at)] },
+    {
+      ...base,
+      id: 'pg-restart-relay-batch',
+      title: `PostgreSQL immediate restart inside a relay batch (${rate} orders/s)`,
+      faults: [pgRestartInside('PostgreSQL restart (immediate) inside a relay transaction', at, 'signalbox-outbox-relay')],
+    },
+    {
+      ...base,
+      id: 'pg-restart-consumer-tx',
+      title: `PostgreSQL immediate restart inside a consumer transaction (${rate} orders/s)`,
+      faults: [pgRestartInside('PostgreSQL restart (immediate) inside a consumer transaction', at, 'signalbox-consumers')],
+    },
+    { ...base, id: 'relay-sigkill', title: `outbox relay SIGKILL inside its transaction (${rate} orders/s)`, faults: [workerKill('relay', at, { applicationName: 'signalbox-outbox-relay' })] },
+    {
+      ...base,
+      id: 'consumer-sigkill',
+      title: `demo consumers SIGKILL inside a consumer transaction (${rate} orders/s)`,
+      faults: [workerKill('consumers', at, { applicationName: 'signalbox-consumers' })],
+    },
+  ];
+}
