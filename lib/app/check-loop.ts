@@ -16,6 +16,7 @@ import type { Runbook } from '../domain/checks/runbook';
 import type { Thresholds } from '../domain/checks/thresholds';
 import { errorMessageOf } from '../errors';
 import { deliverCheckNotifications, type WebhookConfig } from './deliver-check-notifications';
+import { startPeriodicTicks } from './periodic-ticks';
 
 export const CHECKER_KIND = 'checker';
 /** Session advisory lock of the one active checker; distinct from SAMPLER_LOCK, PRUNER_LOCK, RELAY_LANE_LOCK. */
@@ -49,9 +50,6 @@ export function startCheckLoop(o: CheckLoopOptions): CheckLoop {
   let leadership: Leadership | null = null;
   let outage: { since: Date; error: string } | null = null;
   let ticks = 0;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
   const payloadOf = o.webhook
     ? (t: Parameters<typeof notificationPayload>[0]) => notificationPayload(t, o.runbooks.get(t.kind) ?? null, o.consoleUrl)
     : null;
@@ -97,30 +95,13 @@ export function startCheckLoop(o: CheckLoopOptions): CheckLoop {
     await beat(o.pool, CHECKER_KIND, o.instance, details).catch(() => {});
   }
 
-  const schedule = () => {
-    if (stopped) return;
-    running = running.then(tick).finally(() => {
-      if (!stopped) timer = setTimeout(schedule, o.intervalMs);
-    });
-  };
-  schedule();
+  const ticker = startPeriodicTicks(tick, o.intervalMs);
 
   return {
     isActive: () => leadership !== null,
-    async tickNow() {
-      if (stopped) return;
-      clearTimeout(timer);
-      const previous = running;
-      running = previous.then(tick).finally(() => {
-        clearTimeout(timer);
-        if (!stopped) timer = setTimeout(schedule, o.intervalMs);
-      });
-      await running;
-    },
+    tickNow: () => ticker.tickNow(),
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await ticker.stop();
       await leadership?.release().catch(() => {});
       leadership = null;
     },

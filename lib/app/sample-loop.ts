@@ -9,6 +9,7 @@ import { beat, pruneSamples, recentLagSamples, rollUp } from '../adapters/prisma
 import { LagHistory } from '../domain/lag/history';
 import { partitionLag } from '../domain/lag/partition-lag';
 import { errorMessageOf } from '../errors';
+import { startPeriodicTicks } from './periodic-ticks';
 import { sampleLag, type TickResult } from './sample-lag';
 
 export const SAMPLER_KIND = 'lag-sampler';
@@ -52,9 +53,6 @@ export function startSampleLoop(o: SampleLoopOptions): SampleLoop {
   let previousAt: Date | null = null;
   // When Kafka became unreachable (kept while it stays so): the console says "since …".
   let kafkaErrorSince: string | null = null;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
   let waiters: ((r: TickResult | null) => void)[] = [];
 
   async function tick(): Promise<void> {
@@ -84,21 +82,13 @@ export function startSampleLoop(o: SampleLoopOptions): SampleLoop {
     for (const resolve of w) resolve(result);
   }
 
-  const schedule = () => {
-    if (stopped) return;
-    running = tick().finally(() => {
-      if (!stopped) timer = setTimeout(schedule, o.intervalMs);
-    });
-  };
-  schedule();
+  const ticker = startPeriodicTicks(tick, o.intervalMs);
 
   return {
     isActive: () => leadership !== null,
     nextTick: () => new Promise((resolve) => waiters.push(resolve)),
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await ticker.stop();
       await leadership?.release().catch(() => {});
       leadership = null;
       for (const resolve of waiters) resolve(null);
