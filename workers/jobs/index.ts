@@ -8,6 +8,7 @@ import { jobsEnvSchema } from '../../lib/config/jobs-env';
 import { loadEnvOrExit } from '../../lib/config/parse-env';
 import { startJobsWorker } from '../../lib/jobs/jobs-worker';
 import { jobKinds } from '../../lib/jobs/kinds';
+import { startDriftScheduleFromEnv } from './drift-schedule';
 
 const env = loadEnvOrExit(jobsEnvSchema, 'jobs');
 const quiet = env.LOG_LEVEL === 'warn' || env.LOG_LEVEL === 'error';
@@ -16,15 +17,18 @@ const logger = {
   warn: (line: string) => env.LOG_LEVEL !== 'error' && console.warn(line),
 };
 
-startJobsWorker(env, jobKinds, logger).then(
-  (worker) =>
-    onShutdown('jobs', async (signal) => {
-      logger.info(`jobs: ${signal}, letting running jobs reach a checkpoint`);
-      await worker.stop();
-      logger.info('jobs: stopped');
-    }),
-  (error: unknown) => {
-    console.error(`jobs: failed to start: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+startJobsWorker(env, jobKinds, logger)
+  .then(async (worker) => ({ worker, schedule: await startDriftScheduleFromEnv(logger) }))
+  .then(
+    ({ worker, schedule }) =>
+      onShutdown('jobs', async (signal) => {
+        logger.info(`jobs: ${signal}, letting running jobs reach a checkpoint`);
+        await schedule?.stop();
+        await worker.stop();
+        logger.info('jobs: stopped');
+      }),
+    (error: unknown) => {
+      console.error(`jobs: failed to start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
