@@ -11,6 +11,7 @@
 // --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
 // (keep the rows of the existing file's other scenarios; rows of the scenarios run now are replaced).
 // Exit code 0 only when every run passed. Worker and harness logs: .data/faults/<time>/.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -83,16 +84,28 @@ function row(r: RunResult): string {
 
 const RESULTS_MARK = '<!-- fault-results ';
 
-function previousResults(file: string): RunResult[] {
+function previousResults(file: string): Array<RunResult & { source?: string }> {
   if (!existsSync(file)) return [];
   const text = readFileSync(file, 'utf8');
   const at = text.lastIndexOf(RESULTS_MARK);
   if (at < 0) return [];
   const json = text.slice(at + RESULTS_MARK.length, text.indexOf(' -->', at));
-  return JSON.parse(Buffer.from(json, 'base64').toString('utf8')) as RunResult[];
+  return JSON.parse(Buffer.from(json, 'base64').toString('utf8')) as Array<RunResult & { source?: string }>;
 }
 
-function markdown(results: RunResult[], commands: string[]): string {
+/** What code ran: FAULTS_SOURCE when set (e.g. a snapshot of a commit), else the checkout's commit and whether it had changes. */
+function codeUnderTest(): string {
+  if (process.env.FAULTS_SOURCE) return process.env.FAULTS_SOURCE;
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'workers', 'prisma', 'scripts', 'tests/faults'], { cwd: root, encoding: 'utf8' }).trim();
+    return `commit ${commit}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function markdown(results: Array<RunResult & { source?: string }>, commands: string[]): string {
   const scenarios = [...new Set(results.map((r) => r.scenario))];
   const passedRuns = results.filter((r) => r.ok).length;
   const slim = results.map((r) => ({ ...r, verdict: r.verdict ? { ...r.verdict, problems: r.verdict.problems.slice(0, 10) } : null }));
@@ -112,6 +125,7 @@ Reproduce:
 
 ${commands.map((c) => `\`\`\`sh\n${c}\n\`\`\``).join('\n\n')}
 
+Code under test: ${[...new Set(results.map((r) => r.source ?? 'unknown'))].join('; ')}.
 Machine: ${cpus().length} cores, shared with other work (load average at the end of each run in the last column).
 ${passedRuns} of ${results.length} runs passed, over ${scenarios.length} scenario(s): ${scenarios.join(', ')}.
 
@@ -157,11 +171,11 @@ async function main() {
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   log(`test:faults: ${chosen.map((s) => s.id).join(', ')}; ${options.runs} run(s) each; logs in ${path.relative(root, logRoot)}; load ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 
-  const results: RunResult[] = [];
+  const results: Array<RunResult & { source?: string }> = [];
   for (const scenario of chosen) {
     for (let run = 1; run <= options.runs; run++) {
       const result = await runScenario(scenario, run, { logRoot, log });
-      results.push(result);
+      results.push({ ...result, source: codeUnderTest() });
       writeFileSync(path.join(logRoot, 'results.json'), JSON.stringify(results, null, 2));
     }
   }
