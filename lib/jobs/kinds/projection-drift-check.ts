@@ -2,22 +2,13 @@
 // recomputation from the log at the version's checkpoint and stores a drift
 // report. One step: a check is redone from scratch if its worker dies (it
 // changes nothing but the report it writes at the end).
-import { z } from 'zod';
 import { activeVersion } from '../../adapters/prisma/projection-registry';
 import { prismaDriftDb, saveDriftReport } from '../../adapters/prisma/projection-drift-db';
 import { checkProjectionDrift } from '../../backbone/projection-drift';
-import { demoDriftSpecs, demoProjectionNames } from '../../demo/projections/drift-specs';
+import { demoDriftSpecs } from '../../demo/projections/drift-specs';
 import { AppError } from '../../errors';
-import { defineJobKind } from '../job-kind';
 import type { ProjectionJobDeps } from './projection-deps';
-
-export const projectionParams = z.object({
-  projection: z.string().refine((p) => demoProjectionNames.includes(p), { message: `one of ${demoProjectionNames.join(', ')}` }),
-});
-export type ProjectionParams = z.infer<typeof projectionParams>;
-
-/** Drift check, repair and rebuild of one projection exclude each other. */
-export const projectionScope = (p: ProjectionParams) => `projection:${p.projection}`;
+import { defineProjectionJobKind } from './projection-job';
 
 export async function runDriftCheck(deps: ProjectionJobDeps, projection: string, jobId: string | null, extra: { collectKeys?: boolean; signal?: AbortSignal; onProgress?(d: number, t: number): void } = {}) {
   const spec = demoDriftSpecs[projection];
@@ -42,13 +33,10 @@ export async function runDriftCheck(deps: ProjectionJobDeps, projection: string,
 }
 
 export function createProjectionDriftCheckJob(getDeps: () => Promise<ProjectionJobDeps>) {
-  return defineJobKind<ProjectionParams, never>({
+  return defineProjectionJobKind<never>(getDeps, {
     name: 'projection.drift-check',
-    params: projectionParams,
     requiredRole: 'operator',
-    scope: projectionScope,
-    async run(ctx) {
-      const deps = await getDeps();
+    async run(ctx, deps) {
       const { reportId, result } = await runDriftCheck(deps, ctx.params.projection, ctx.jobId, {
         signal: ctx.signal, onProgress: (d, t) => ctx.progress(d, Math.max(d, t), 0),
       });

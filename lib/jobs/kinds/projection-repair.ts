@@ -14,22 +14,19 @@ import { recomputeInto } from '../../backbone/projection-drift';
 import { lockProjectionKeys } from '../../backbone/projection';
 import { checkedColumn, checkedTableName } from '../../backbone/projection-table';
 import { demoDriftSpecs } from '../../demo/projections/drift-specs';
-import { defineJobKind } from '../job-kind';
 import type { ProjectionJobDeps } from './projection-deps';
-import { projectionParams, projectionScope, runDriftCheck, type ProjectionParams } from './projection-drift-check';
+import { runDriftCheck } from './projection-drift-check';
+import { defineProjectionJobKind } from './projection-job';
 
 const MAX_KEYS = 200_000;
 
 interface RepairCheckpoint { keys: string[]; next: number; repaired: number; deferred: string[] }
 
 export function createProjectionRepairJob(getDeps: () => Promise<ProjectionJobDeps>) {
-  return defineJobKind<ProjectionParams, RepairCheckpoint>({
+  return defineProjectionJobKind<RepairCheckpoint>(getDeps, {
     name: 'projection.repair',
-    params: projectionParams,
     requiredRole: 'admin',
-    scope: projectionScope,
-    async run(ctx) {
-      const deps = await getDeps();
+    async run(ctx, deps) {
       const name = ctx.params.projection;
       const spec = demoDriftSpecs[name]!;
       let cp = ctx.lastCheckpoint;
