@@ -4,6 +4,7 @@
 // a row maps to and from its columns.
 import { sqlCheckpoints } from '../../adapters/prisma/checkpoint-store';
 import type { ProjectionStore } from '../../backbone/projection';
+import { checkedTableName } from '../../backbone/projection-table';
 
 export interface SqlStoreSpec<Row, Raw> {
   /** SELECT … FROM ${table} WHERE key = ANY($1) FOR UPDATE */
@@ -14,12 +15,6 @@ export interface SqlStoreSpec<Row, Raw> {
   upsert(table: string): string;
   /** One array per unnest parameter, in order. */
   columns(rows: readonly Row[]): unknown[][];
-}
-
-/** Read-model table names come from code (and the projection registry), never from users; checked anyway before use in SQL. */
-export function checkedTableName(name: string): string {
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid read-model table name: ${name}`);
-  return `"${name}"`;
 }
 
 export function sqlStore<Row, Raw>(table: string, spec: SqlStoreSpec<Row, Raw>): ProjectionStore<Row> {
