@@ -15,13 +15,14 @@ import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consum
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import { projectionConsumer } from '@/lib/backbone/projection';
 import { replayTopicOf } from '@/lib/backbone/consumer-definition';
-import { createOrderEventRegistry, latestVersion, type OrderEvent } from '@/lib/demo/orders/events';
+import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { customerStatsProjection, customerStatsStore } from '@/lib/demo/projections/customer-stats';
 import type { NewEvent } from '@/lib/domain/events/envelope';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { readAll, testKafka, uniqueName } from '../support/kafka';
 import { assertInvariants } from '../support/invariants';
 import { customerStatsDrift, demoProjectionChecks } from '../support/demo-projection-checks';
+import { customerOrder } from '../support/pipeline';
 import { waitFor } from '../support/wait-for';
 
 const PARTITIONS = 8;
@@ -65,25 +66,13 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** One order's facts for the stats: placed, paid, and every third one cancelled. */
-function order(customerId: string, n: number): NewEvent[] {
-  const orderId = randomUUID();
-  const ref = { orderId, customerId };
-  const facts: OrderEvent[] = [
-    { type: 'orders.OrderPlaced', data: { ...ref, amountCents: 100 + n, currency: 'EUR', channel: 'api' } },
-    { type: 'payments.PaymentAuthorized', data: { ...ref, amountCents: 100 + n, currency: 'EUR', paymentId: randomUUID() } },
-  ];
-  if (n % 3 === 0) facts.push({ type: 'orders.OrderCancelled', data: { ...ref, reason: 'changed mind' } });
-  return facts.map((f) => ({ type: f.type, version: latestVersion[f.type], subject: orderId, data: f.data }));
-}
-
 /** Writes one round of new customers to the outbox and sends it to the topic in one go, keyed by order id as the relay does. */
 async function publishRound(round: number): Promise<number> {
   const writer = createOutboxWriter({ source: '/test/concurrent-keys', topicFor: () => topic });
   const events: NewEvent[] = [];
   // Interleaved by order number so every customer's orders are spread over the log (and so over partitions).
   for (let k = 0; k < ORDERS_PER_CUSTOMER; k++) {
-    for (let c = 0; c < CUSTOMERS; c++) events.push(...order(`r${round}-c${c}-${suffix}`, k));
+    for (let c = 0; c < CUSTOMERS; c++) events.push(...customerOrder(`r${round}-c${c}-${suffix}`, k));
   }
   const envelopes = await db.$transaction((tx) => writer.append(tx, events), { timeout: 60_000 }); // a few thousand rows on a busy machine
   const producer = kafka.producer({ allowAutoTopicCreation: false });

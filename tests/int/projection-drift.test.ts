@@ -6,22 +6,21 @@
 // The projection is fed through applyProjectionBatch (what the live consumer runs)
 // with Kafka coordinates assigned here, so the test owns the timing of the race.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import { applyProjectionBatch } from '@/lib/backbone/projection';
 import type { EventEnvelope } from '@/lib/domain/events/envelope';
-import { createOrderEventRegistry, latestVersion, ORDERS_TOPIC, type OrderEvent } from '@/lib/demo/orders/events';
+import { createOrderEventRegistry, ORDERS_TOPIC } from '@/lib/demo/orders/events';
 import { customerStatsProjection, customerStatsStore } from '@/lib/demo/projections/customer-stats';
 import { orderSummaryProjection, orderSummaryStore } from '@/lib/demo/projections/order-summary';
 import { demoDriftSpecs } from '@/lib/demo/projections/drift-specs';
 import { runDriftCheck } from '@/lib/jobs/kinds/projection-drift-check';
 import { repairKeys } from '@/lib/jobs/kinds/projection-repair';
 import type { ProjectionJobDeps } from '@/lib/jobs/kinds/projection-deps';
-import type { NewEvent } from '@/lib/domain/events/envelope';
 import type { EventRegistry } from '@/lib/domain/events/registry';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { customerStatsDrift } from '../support/demo-projection-checks';
+import { customerOrder } from '../support/pipeline';
 import { corruptProjection } from '@/lib/app/corrupt-projection';
 import { listProjections } from '@/lib/read/list-projections';
 
@@ -46,24 +45,13 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function order(customerId: string, n: number): NewEvent[] {
-  const orderId = randomUUID();
-  const ref = { orderId, customerId };
-  const facts: OrderEvent[] = [
-    { type: 'orders.OrderPlaced', data: { ...ref, amountCents: 100 + n, currency: 'EUR', channel: 'api' } },
-    { type: 'payments.PaymentAuthorized', data: { ...ref, amountCents: 100 + n, currency: 'EUR', paymentId: randomUUID() } },
-  ];
-  if (n % 3 === 0) facts.push({ type: 'orders.OrderCancelled', data: { ...ref, reason: 'changed mind' } });
-  return facts.map((f) => ({ type: f.type, version: latestVersion[f.type], subject: orderId, data: f.data }));
-}
-
 /**
  * Appends orders to the outbox, gives each event a partition (by order) and offset,
  * applies them to both projections one partition run at a time, and marks them
  * published — after the apply when `markLate`, as a relay slower than its consumer.
  */
 async function feed(customers: string[], ordersEach: number, markLate = false): Promise<void> {
-  const events = customers.flatMap((c) => Array.from({ length: ordersEach }, (_, n) => order(c, n)).flat());
+  const events = customers.flatMap((c) => Array.from({ length: ordersEach }, (_, n) => customerOrder(c, n)).flat());
   const envelopes = await db.$transaction((tx) => writer.append(tx, events), { timeout: 60_000 });
   const placed = envelopes.map((event) => {
     const partition = parseInt(event.subject.slice(0, 2), 16) % PARTITIONS;

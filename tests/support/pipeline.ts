@@ -45,5 +45,22 @@ export function orderHistory(n: number): NewEvent[] {
     facts.push({ type: 'shipping.ShipmentDispatched', data: { ...ref, shipmentId, carrier: 'ups' } });
     facts.push({ type: 'shipping.ShipmentDelivered', data: { ...ref, shipmentId } });
   }
+  return asNewEvents(orderId, facts);
+}
+
+/** One order of the given customer for its stats: placed, paid, and every third one (`n % 3 === 0`) cancelled. */
+export function customerOrder(customerId: string, n: number): NewEvent[] {
+  const orderId = randomUUID();
+  const ref = { orderId, customerId };
+  const facts: OrderEvent[] = [
+    { type: 'orders.OrderPlaced', data: { ...ref, amountCents: 100 + n, currency: 'EUR', channel: 'api' } },
+    { type: 'payments.PaymentAuthorized', data: { ...ref, amountCents: 100 + n, currency: 'EUR', paymentId: randomUUID() } },
+  ];
+  if (n % 3 === 0) facts.push({ type: 'orders.OrderCancelled', data: { ...ref, reason: 'changed mind' } });
+  return asNewEvents(orderId, facts);
+}
+
+/** An order's facts as outbox events at their latest version, keyed by the order. */
+function asNewEvents(orderId: string, facts: OrderEvent[]): NewEvent[] {
   return facts.map((f) => ({ type: f.type, version: latestVersion[f.type], subject: orderId, data: f.data }));
 }
