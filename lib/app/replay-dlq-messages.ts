@@ -13,6 +13,7 @@ import type { JobKindRegistry } from '../jobs/job-kind';
 import type { JobEnqueuer } from '../jobs/job-queue';
 import { toJobView, type JobView } from '../jobs/job-view';
 import { requireDlqRole, throttleDlq } from './dlq-guard';
+import { getDlqRateCap } from '../read/get-dlq-rate-cap';
 import { previewDlqReplay, type ReplayLimits, type ReplayPreview } from './preview-dlq-replay';
 import { recordAudit } from './record-audit';
 import { startJob } from './start-job';
@@ -57,8 +58,10 @@ export async function replayDlqMessages(deps: ReplayDeps, actor: SessionUser, in
   if (preview.gate !== 'none' && request.confirm !== preview.confirmText) {
     throw new AppError('bad_request', `This replays ${preview.count} messages: type "${preview.confirmText}" to confirm.`, { details: { gate: preview.gate, confirmText: preview.confirmText } });
   }
-  const rate = request.ratePerSecond ?? REPLAY_RATE_DEFAULT;
-  if (rate > limits.rateCap) throw new AppError('bad_request', `The replay rate cap is ${limits.rateCap}/s.`);
+  // The cap an admin set at runtime, else the environment's.
+  const { rateCap } = await getDlqRateCap(db, limits.rateCap);
+  const rate = request.ratePerSecond ?? Math.min(REPLAY_RATE_DEFAULT, rateCap);
+  if (rate > rateCap) throw new AppError('bad_request', `The replay rate cap is ${rateCap}/s.`);
   if (rate > REPLAY_RATE_DEFAULT) await requireDlqRole(db, actor, 'dlq.rate.update');
   await db.$transaction((tx) => throttleDlq(tx, actor, limits.actionsPerMinute, deps.now()));
   return startAll(deps, actor, request, preview, rate);
@@ -74,14 +77,14 @@ async function startAll(deps: ReplayDeps, actor: SessionUser, request: z.output<
       maxInFlight: limits.maxInFlight, canaryTimeoutMs: limits.canaryTimeoutMs, needsApproval, requestedBy: actor.email,
     };
     const idempotencyKey = request.idempotencyKey ? `${request.idempotencyKey}:${consumer}` : undefined;
-    const { job, created } = await startJob(deps, actor, { kind: 'dlq.replay', params, idempotencyKey });
+    // The dlq.replay record commits with the job (and its job.start record), or neither does.
+    const { job, created } = await startJob(deps, actor, { kind: 'dlq.replay', params, idempotencyKey }, {
+      inTransaction: (tx, jobId) => recordAudit(tx, {
+        actor, action: 'dlq.replay', target: jobId, outcome: 'ok',
+        details: { consumer, scope: preview.selection, count: preview.consumers.find((c) => c.consumer === consumer)?.count, parked: preview.parked, rate, approval: needsApproval ? 'required' : 'none', gate: preview.gate },
+      }),
+    });
     jobs.push({ consumer, job, created });
-    if (created) {
-      await recordAudit(deps.db, {
-        actor, action: 'dlq.replay', target: job.id, outcome: 'ok',
-        details: { consumer, scope: preview.selection, count: preview.consumers.find((c) => c.consumer === consumer)?.count, rate, approval: needsApproval ? 'required' : 'none', gate: preview.gate },
-      });
-    }
   }
   return { preview, jobs };
 }

@@ -45,6 +45,12 @@ export interface ConsumerDefinition<Tx extends SqlTx = SqlTx, E extends EventEnv
   /** Event types handled; others on the topics are acknowledged and skipped. */
   handles: readonly E['type'][];
   retry?: RetryPolicy;
+  /**
+   * Sequenced dead-lettering (docs/dlq.md): while an event of a subject is in this
+   * consumer's DLQ, the subject's later events are parked behind it (stored, not
+   * applied) and follow it, in order, when it is replayed or discarded.
+   */
+  sequenced?: boolean;
   /** Applies one event. Throw an AppError with a non-retryable code to dead-letter at once. */
   handle(event: E, ctx: HandlerContext<Tx>): Promise<void>;
   /**

@@ -3,6 +3,7 @@
 // Prisma today) and composition roots wire them in. `Tx` is whatever a
 // transaction is to the adapter; the backbone only needs it to speak SQL.
 import type { EventEnvelope, NewEvent } from '../domain/events/envelope';
+import type { SubjectHead } from '../domain/dlq/sequencing';
 
 /** The minimal SQL surface the backbone uses inside a transaction ($1..$n parameters). */
 export interface SqlTx {
@@ -92,6 +93,13 @@ export interface DeadLetterStore<Tx extends SqlTx> {
   store(tx: Tx, letter: DeadLetter): Promise<string>;
   /** A replayed dead letter was applied (or found applied): mark its row resolved in the same transaction. */
   resolve?(tx: Tx, dlqId: string, consumer: string): Promise<void>;
+  /** Sequenced dead-lettering: this consumer's rows of these subjects that hold later events back (open, replaying or parked). */
+  heads?(tx: Tx, consumer: string, subjects: readonly string[]): Promise<SubjectHead[]>;
+  /**
+   * Stores `letter` parked behind row `behind` (a replayed row, `letter.replayOf`, is parked
+   * again). 'unblocked' when `behind` no longer holds its subject back: nothing is written.
+   */
+  park?(tx: Tx, letter: DeadLetter, behind: string): Promise<'parked' | 'unblocked'>;
 }
 
 /** Per (projection, topic, partition): the highest offset applied and how many events. */

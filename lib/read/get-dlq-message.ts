@@ -10,10 +10,12 @@ export async function getDlqMessage(db: Db, id: string) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('bad_request', 'A DLQ message id is a UUID.');
   const row = await db.dlqMessage.findUnique({ where: { id } });
   if (!row) throw new AppError('not_found', `No dead letter ${id}.`);
-  const [versions, audit, jobs] = await Promise.all([
+  const [versions, audit, jobs, parked] = await Promise.all([
     db.dlqPayloadVersion.findMany({ where: { dlqId: id }, orderBy: { version: 'asc' } }),
     db.auditEntry.findMany({ where: { target: id }, orderBy: { at: 'desc' }, take: 50 }),
     replayJobsOf(db, row.replays),
+    // Sequenced dead-lettering: the later events of its subject waiting behind it.
+    db.dlqMessage.findMany({ where: { parkedBehind: id, status: 'parked' }, orderBy: [{ topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }], take: 50, select: { id: true, eventType: true, topic: true, partition: true, offset: true } }),
   ]);
   const replays = (Array.isArray(row.replays) ? row.replays : []) as { jobId: string; at: string; by: string }[];
   return {
@@ -25,6 +27,10 @@ export async function getDlqMessage(db: Db, id: string) {
     event: { id: row.eventId, type: row.eventType, version: row.eventVersion, subject: row.subject, traceId: row.traceId },
     traceHref: row.traceId ? `/traces?id=${row.traceId}` : row.eventId ? `/traces?id=${row.eventId}` : null,
     cause: row.causeKey,
+    /** The dead letter this one waits behind (status parked), if any. */
+    parkedBehind: row.parkedBehind,
+    /** Events parked behind this one (first 50, in order): they follow it when it is replayed, or are released when it is discarded. */
+    parked: parked.map((p) => ({ id: p.id, eventType: p.eventType, coordinates: `${p.topic}/${p.partition}@${p.offset}` })),
     key: viewBytes(row.key),
     headers: storedHeadersOf(row.headers).map((h) => ({ key: h.key, ...headerText(h.valueBase64) })),
     payload: viewBytes(row.payload) as BytesView,

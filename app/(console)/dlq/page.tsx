@@ -7,6 +7,9 @@ import { EmptyState } from '../../components/empty-state';
 import { RelativeTime } from '../../components/relative-time';
 import { Sparkline } from '../../components/sparkline';
 import { StatusBadge } from '../../components/status-badge';
+import { consoleDlqDeps } from '@/lib/console/dlq-deps';
+import { getDlqRateCap } from '@/lib/read/get-dlq-rate-cap';
+import { RateCap } from './rate-cap';
 import { ReplayPanel } from './replay-panel';
 
 export const dynamic = 'force-dynamic';
@@ -24,13 +27,14 @@ export default async function DlqPage({ searchParams }: { searchParams: Search }
   const query = parsed.success ? parsed.data : listDlqCausesQuery.parse({ status: 'open' });
   const ctx = getConsoleContext();
   const now = ctx.now();
-  const { causes, nextCursor } = await listDlqCauses(ctx.db, query, now);
+  const [{ causes, nextCursor }, cap] = await Promise.all([listDlqCauses(ctx.db, query, now), getDlqRateCap(ctx.db, consoleDlqDeps(ctx).limits.rateCap)]);
   const filterParams = new URLSearchParams(Object.entries(raw).filter(([k]) => k !== 'cursor'));
   const exportHref = `/api/dlq/export?${filterParams.toString()}`;
 
   return (
     <>
       <h1>Dead-letter queue</h1>
+      <RateCap rateCap={cap.rateCap} source={cap.source} updatedBy={cap.updatedBy} canChange={mayPerform(user.role, 'dlq.rate.update')} />
       <form className="row panel" method="get" aria-label="Filter failure groups">
         <label htmlFor="consumer" style={{ margin: 0 }}>Consumer</label>
         <input id="consumer" name="consumer" defaultValue={query.consumer ?? ''} placeholder="shipping" />
@@ -44,6 +48,7 @@ export default async function DlqPage({ searchParams }: { searchParams: Search }
           <option value="replaying">replaying</option>
           <option value="resolved">all resolved</option>
           <option value="discarded">discarded</option>
+          <option value="parked">parked (sequenced)</option>
         </select>
         <label htmlFor="traceId" style={{ margin: 0 }}>Trace id</label>
         <input id="traceId" name="traceId" defaultValue={query.traceId ?? ''} size={12} />

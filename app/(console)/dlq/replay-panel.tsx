@@ -73,6 +73,7 @@ export function ReplayPanel({ selection, canReplay, canApprove = false, label, a
                 <strong>{preview.count}</strong> open messages of {preview.subjects} subjects, to{' '}
                 {preview.consumers.map((c) => `${c.consumer} (${c.count})`).join(', ')}; types{' '}
                 {preview.eventTypes.map((t) => `${t.eventType ?? 'unreadable'} (${t.count})`).join(', ')}.
+                {preview.parked ? <> Plus <strong data-testid="replay-preview-parked">{preview.parked}</strong> later events parked behind them.</> : null}
               </p>
               <p className="muted">{preview.ordering}</p>
               <details>
@@ -106,7 +107,7 @@ export function ReplayPanel({ selection, canReplay, canApprove = false, label, a
         }
       >
         <p>
-          Each consumer gets only its own failed messages, through its replay topic, at most 200/s, canary first: if the first ones fail
+          Each consumer gets only its own failed messages, through its replay topic, at 200/s (or the lower cap an admin set), canary first: if the first ones fail
           again the replay stops by itself. {preview?.gate === 'approval' ? 'This size needs an admin’s approval before anything is sent.' : ''}
         </p>
       </ConfirmDialog>

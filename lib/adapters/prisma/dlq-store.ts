@@ -2,6 +2,7 @@
 // (consumer, topic, partition, offset), so a crash between dead-lettering and
 // committing the offset cannot make a second row.
 import type { DeadLetter, DeadLetterStore } from '../../backbone/ports';
+import { afterHeadResolved, type SubjectHead } from '../../domain/dlq/sequencing';
 import { causeOf } from '../../domain/dlq/cause';
 import type { Db, Prisma } from './client';
 
@@ -75,11 +76,52 @@ async function failedAgain(db: Db | Prisma.TransactionClient, letter: DeadLetter
   return letter.replayOf!;
 }
 
-/** The consumer applied a replay of this row (or had already): resolved, in the applying transaction. */
+/**
+ * The consumer applied a replay of this row (or had already): resolved, in the applying
+ * transaction. Sequenced dead-lettering: events parked behind it after its replay was
+ * sent are moved on (lib/domain/dlq/sequencing.ts afterHeadResolved), never left behind
+ * a resolved row.
+ */
 export async function resolveDeadLetter(db: Db | Prisma.TransactionClient, dlqId: string, consumer: string): Promise<void> {
-  await db.$executeRawUnsafe(
-    `UPDATE dlq_messages SET status = 'resolved', status_changed_at = now() WHERE id = $1::uuid AND consumer = $2 AND status IN ('open', 'replaying')`,
+  const resolved = await db.$executeRawUnsafe(
+    `UPDATE dlq_messages SET status = 'resolved', status_changed_at = now() WHERE id = $1::uuid AND consumer = $2 AND status IN ('open', 'replaying', 'parked')`,
     dlqId, consumer);
+  if (resolved === 0) return;
+  const waiting = await db.$queryRawUnsafe<{ id: string; status: string; topic: string; partition: number; offset: bigint }[]>(
+    `SELECT id::text, status::text, topic, partition, "offset" FROM dlq_messages WHERE parked_behind = $1::uuid AND status IN ('parked', 'replaying') FOR UPDATE`, dlqId);
+  const next = afterHeadResolved(waiting);
+  if (next.open) await db.$executeRawUnsafe(`UPDATE dlq_messages SET status = 'open', parked_behind = NULL, status_changed_at = now() WHERE id = $1::uuid`, next.open);
+  for (const b of next.behind) await db.$executeRawUnsafe('UPDATE dlq_messages SET parked_behind = $2::uuid WHERE id = $1::uuid', b.id, b.head);
 }
 
-export const prismaDeadLetters: DeadLetterStore<Prisma.TransactionClient> = { store: storeDeadLetter, resolve: resolveDeadLetter };
+/** Sequenced dead-lettering: the rows of these subjects that hold later events back. */
+export async function subjectHeads(db: Db | Prisma.TransactionClient, consumer: string, subjects: readonly string[]): Promise<SubjectHead[]> {
+  const rows = await db.$queryRawUnsafe<{ id: string; subject: string; topic: string; partition: number; offset: bigint }[]>(
+    `SELECT DISTINCT ON (subject) id::text, subject, topic, partition, "offset" FROM dlq_messages
+      WHERE consumer = $1 AND subject = ANY($2::text[]) AND status IN ('open', 'replaying', 'parked')
+      ORDER BY subject, topic, partition, "offset"`,
+    consumer, [...subjects]);
+  return rows.map((r) => ({ id: r.id, subject: r.subject, topic: r.topic, partition: r.partition, offset: String(r.offset) }));
+}
+
+/**
+ * Parks `letter` behind row `behind`, which is locked first: when it no longer holds the
+ * subject (resolved or discarded meanwhile) nothing is written. A replayed row is parked
+ * again as it is (its error and history kept); anything else is stored as a row of its own.
+ */
+export async function parkDeadLetter(db: Prisma.TransactionClient, letter: DeadLetter, behind: string): Promise<'parked' | 'unblocked'> {
+  const [head] = await db.$queryRawUnsafe<{ status: string }[]>(
+    'SELECT status::text FROM dlq_messages WHERE id = $1::uuid AND consumer = $2 FOR UPDATE', behind, letter.consumer);
+  if (!head || !['open', 'replaying', 'parked'].includes(head.status)) return 'unblocked';
+  if (letter.replayOf) {
+    const n = await db.$executeRawUnsafe(
+      `UPDATE dlq_messages SET status = 'parked', parked_behind = $2::uuid, status_changed_at = now() WHERE id = $1::uuid AND consumer = $3`,
+      letter.replayOf, behind, letter.consumer);
+    if (n > 0) return 'parked';
+  }
+  const id = await storeDeadLetter(db, { ...letter, replayOf: null });
+  await db.$executeRawUnsafe(`UPDATE dlq_messages SET status = 'parked', parked_behind = $2::uuid, status_changed_at = now() WHERE id = $1::uuid`, id, behind);
+  return 'parked';
+}
+
+export const prismaDeadLetters: DeadLetterStore<Prisma.TransactionClient> = { store: storeDeadLetter, resolve: resolveDeadLetter, heads: subjectHeads, park: parkDeadLetter };

@@ -1,7 +1,8 @@
 // The heart of an idempotent consumer, independent of Kafka: takes the
 // messages of one partition in order and, for each, ends in exactly one of
 // "applied" (effect + inbox row + attempt record in one transaction),
-// "duplicate", "skipped" (type not handled) or "dead-lettered". It reports
+// "duplicate", "skipped" (type not handled), "dead-lettered" or, for a sequenced
+// consumer, "parked" behind an earlier dead letter of its subject. It reports
 // each finished message through onDone so the caller can resolve its offset.
 import { classifyError } from '../classify-error';
 import type { ConsumerDefinition } from '../consumer-definition';
@@ -12,6 +13,7 @@ import { writeDeadLetter } from './dead-letter';
 import { scopeOf, type IncomingMessage, type ProcessHooks, type ProcessorDeps } from './deps';
 import { decodeIncoming, nextStep } from './plan';
 import { retryOrDeadLetter } from './retry';
+import { blockerRule, headsAhead, parkBehind } from './sequence';
 
 export type { IncomingMessage, ProcessHooks, ProcessorDeps, ProcessorOptions, ProcessorPorts } from './deps';
 export { headerValue } from './plan';
@@ -23,9 +25,24 @@ export function createMessageProcessor<Tx extends SqlTx>(definition: ConsumerDef
   async function process(messages: readonly IncomingMessage[], hooks: ProcessHooks): Promise<boolean> {
     const decoded = messages.map((m) => decodeIncoming(scope.registry, m, scope.maxMessageBytes));
     let i = 0;
+    let replans = 0;
     while (i < decoded.length) {
       if (hooks.isRunning && !hooks.isRunning()) return false;
-      const step = nextStep(decoded, i, scope);
+      // A sequenced consumer plans each step with the DLQ heads of the subjects ahead.
+      const heads = await headsAhead(scope, decoded, i);
+      const step = nextStep(decoded, i, heads ? { ...scope, blockerOf: blockerRule(scope, heads) } : scope);
+      if (step.kind === 'park') {
+        // The head was resolved or discarded since the plan: plan again with fresh heads.
+        if ((await parkBehind(scope, step.item, step.behind)) === 'unblocked') {
+          if (++replans > 10) throw new Error(`${scope.consumer}: the DLQ head of ${step.item.event.subject} keeps changing; left for redelivery`);
+          continue;
+        }
+        replans = 0;
+        hooks.onDone(step.item.decoded.message);
+        i++;
+        continue;
+      }
+      replans = 0;
       if (step.kind !== 'run') {
         if (step.kind === 'dead-letter') {
           const error = classifyError(step.error);

@@ -22,12 +22,16 @@ export interface ReadyItem extends BatchItem {
 export type Step =
   | { kind: 'skip'; decoded: Decoded }
   | { kind: 'dead-letter'; decoded: Decoded; error: AppError }
-  | { kind: 'run'; items: ReadyItem[] };
+  | { kind: 'run'; items: ReadyItem[] }
+  /** Sequenced dead-lettering: an earlier event of its subject is in the DLQ; store it behind that one. */
+  | { kind: 'park'; item: ReadyItem; behind: string };
 
 export interface PlanRules {
   handles: ReadonlySet<string>;
   registry: Pick<EventRegistry, 'has'>;
   maxChunk: number;
+  /** For a sequenced consumer: the DLQ row an item must wait behind, or null. */
+  blockerOf?: (item: ReadyItem) => string | null;
 }
 
 const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -63,6 +67,11 @@ export function nextStep(decoded: readonly Decoded[], from: number, rules: PlanR
   for (let i = from; i < decoded.length && items.length < rules.maxChunk; i++) {
     const item = readyItem(decoded[i]!, rules);
     if (!item) break;
+    const behind = rules.blockerOf?.(item);
+    if (behind) {
+      if (items.length === 0) return { kind: 'park', item, behind };
+      break; // the run ends before it; it is parked next
+    }
     items.push(item);
   }
   return items.length === 0 ? { kind: 'skip', decoded: current } : { kind: 'run', items };

@@ -2,6 +2,7 @@
 // carrying `signalbox-dlq-id` names the DLQ row it re-delivers. Applying it (or
 // finding it already applied) resolves that row in the same transaction; failing
 // again grows that row's history instead of making a new one.
+import type { Position } from '../../domain/dlq/sequencing';
 import { replayTopicOf, type BatchItem } from '../consumer-definition';
 import type { RawHeader, SqlTx } from '../ports';
 import type { ProcessorScope } from './deps';
@@ -25,4 +26,15 @@ export async function resolveReplayed<Tx extends SqlTx>(scope: ProcessorScope<Tx
     const id = replayedDlqId(scope.consumer, { topic: item.message.topic, headers });
     if (id) await resolve(tx, id, scope.consumer);
   }
+}
+
+/** Where a message stands in its subject's order: a replay at its original coordinates (lineage headers), anything else where it is. */
+export function positionOf(consumer: string, message: { topic: string; partition: number; offset: string; headers?: readonly RawHeader[] }): Position {
+  if (replayedDlqId(consumer, message) && message.headers) {
+    const topic = headerValue(message.headers, 'signalbox-original-topic');
+    const partition = Number(headerValue(message.headers, 'signalbox-original-partition'));
+    const offset = headerValue(message.headers, 'signalbox-original-offset');
+    if (topic && Number.isInteger(partition) && offset && /^\d{1,19}$/.test(offset)) return { topic, partition, offset };
+  }
+  return { topic: message.topic, partition: message.partition, offset: message.offset };
 }

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { causeKeyPattern } from './cause';
 
-export const dlqStatuses = ['open', 'replaying', 'resolved', 'discarded'] as const;
+export const dlqStatuses = ['open', 'replaying', 'resolved', 'discarded', 'parked'] as const;
 export type DlqStatus = (typeof dlqStatuses)[number];
 
 const trimmed = (max: number) => z.string().trim().min(1).max(max);

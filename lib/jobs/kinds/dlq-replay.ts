@@ -12,9 +12,11 @@ import type { Db } from '../../adapters/prisma/client';
 import { replayTopicOf } from '../../backbone/consumer-definition';
 import { replaySelectionSchema, selectionFilter } from '../../domain/dlq/selection';
 import { replayHeadersOf, storedHeadersOf } from '../../domain/dlq/replay-rules';
-import { createTokenBucket, REPLAY_RATE_MAX } from '../../domain/dlq/token-bucket';
+import { withFollowers } from '../../domain/dlq/sequencing';
+import { createTokenBucket, REPLAY_RATE_MAX, type TokenBucket } from '../../domain/dlq/token-bucket';
 import { AppError } from '../../errors';
 import { afterCoordinates, dlqMessageWhere, originalOrder, type Coordinates } from '../../adapters/prisma/dlq-where';
+import { parkedBehindCount } from '../../adapters/prisma/dlq-parked';
 import { defineJobKind, type JobContext } from '../job-kind';
 import { inFlightOf, sleep, waitForApproval, waitForCanary } from './dlq-replay-waits';
 
@@ -60,17 +62,24 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
   if (p.needsApproval && !(await waitForApproval(db, ctx))) return ctx.stopped;
   const { filter, ids } = selectionFilter(p.selection);
   const mine = { replays: { array_contains: [{ jobId: ctx.jobId }] } };
-  // Open rows, plus rows this job marked and may not have produced (a redone batch).
-  const selected = { AND: [dlqMessageWhere({ ...filter, status: undefined }, ids), { consumer: p.consumer }, { OR: [{ status: 'open' as const }, { status: 'replaying' as const, ...mine }] }] };
+  const matching = { AND: [dlqMessageWhere({ ...filter, status: undefined }, ids), { consumer: p.consumer }] };
+  // Open rows (not parked behind another), plus rows this job marked and may not have produced (a redone batch).
+  const selected = { AND: [matching, { parkedBehind: null }, { OR: [{ status: 'open' as const }, { status: 'replaying' as const, ...mine }] }] };
   let { after, done, canaryPassed } = ctx.lastCheckpoint ?? { after: null, done: 0, canaryPassed: p.canary === 0 };
-  const total = done + (await db.dlqMessage.count({ where: { AND: [selected, afterCoordinates(after)] } }));
-  const bucket = createTokenBucket({ ratePerSecond: p.ratePerSecond, startMs: Date.now() });
+  // Sequenced dead-lettering: the events parked behind a selected row are sent right after it.
+  const [heads, parked] = await Promise.all([
+    db.dlqMessage.count({ where: { AND: [selected, afterCoordinates(after)] } }),
+    parkedBehindCount(db, { AND: [matching, afterCoordinates(after)] }),
+  ]);
+  const total = done + heads + parked;
+  const rate = createRate(db, p.ratePerSecond);
   ctx.progress(done, total, 0);
 
   for (;;) {
     if (ctx.shouldStop()) return ctx.stopped;
-    const take = canaryPassed ? Math.min(BATCH, Math.max(1, Math.ceil(p.ratePerSecond / 4))) : Math.max(1, Math.min(BATCH, p.canary - done));
-    const rows = await db.dlqMessage.findMany({ where: { AND: [selected, afterCoordinates(after)] }, orderBy: originalOrder, take: take });
+    const bucket = await rate.bucket();
+    const take = canaryPassed ? Math.min(BATCH, Math.max(1, Math.ceil(bucket.ratePerSecond / 4))) : Math.max(1, Math.min(BATCH, p.canary - done));
+    const rows = await withParked(db, p.consumer, ctx.jobId, await db.dlqMessage.findMany({ where: { AND: [selected, afterCoordinates(after)] }, orderBy: originalOrder, take: take }));
     if (rows.length === 0) break;
     // Tokens first: a pause or cancel during the wait leaves no row marked and unsent.
     const wait = bucket.reserve(rows.length, Date.now());
@@ -84,7 +93,7 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
       await reopen(db, rows.map((r) => r.id));
       throw error;
     }
-    const last = rows.at(-1)!;
+    const last = rows.filter((r) => r.parkedBehind === null).at(-1)!;
     after = { topic: last.topic, partition: last.partition, offset: String(last.offset) };
     done += rows.length;
     ctx.progress(done, Math.max(total, done), 0);
@@ -107,18 +116,52 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
   return { replayed: done, ...outcome };
 }
 
+type Row = Awaited<ReturnType<Db['dlqMessage']['findMany']>>[number];
+
+/** The batch with each row's parked events (not yet sent by another job) right after it. */
+async function withParked(db: Db, consumer: string, jobId: string, rows: Row[]): Promise<Row[]> {
+  if (rows.length === 0) return rows;
+  const followers = await db.dlqMessage.findMany({
+    where: { consumer, parkedBehind: { in: rows.map((r) => r.id) }, OR: [{ status: 'parked' }, { status: 'replaying', replays: { array_contains: [{ jobId }] } }] },
+    orderBy: originalOrder,
+  });
+  return withFollowers(rows, followers);
+}
+
+/** The job's rate, lowered (or raised up to its request) when an admin changes the cap while it runs; re-read once a second. */
+function createRate(db: Db, requested: number) {
+  let current: TokenBucket | null = null;
+  let checkedAt = 0;
+  return {
+    async bucket(): Promise<TokenBucket> {
+      const now = Date.now();
+      if (current && now - checkedAt < 1_000) return current;
+      checkedAt = now;
+      const setting = await db.dlqSetting.findUnique({ where: { id: 1 } }).catch(() => null);
+      const rate = setting ? Math.max(1, Math.min(requested, setting.rateCap)) : requested;
+      if (!current || current.ratePerSecond !== rate) current = createTokenBucket({ ratePerSecond: rate, startMs: now });
+      return current;
+    },
+  };
+}
+
 async function markReplaying(db: Db, ids: string[], jobId: string, by: string): Promise<void> {
   const entry = JSON.stringify([{ jobId, at: new Date().toISOString(), by }]);
   await db.$executeRawUnsafe(
     `UPDATE dlq_messages SET status = 'replaying', status_changed_at = now(), replays = replays || $2::jsonb
-      WHERE id = ANY($1::uuid[]) AND status = 'open'`,
+      WHERE id = ANY($1::uuid[]) AND status IN ('open', 'parked')`,
     ids,
     entry,
   );
 }
 
+/** Back to what they were before this batch marked them: open, or parked behind their head. */
 async function reopen(db: Db, ids: string[]): Promise<void> {
-  await db.dlqMessage.updateMany({ where: { id: { in: ids }, status: 'replaying' }, data: { status: 'open', statusChangedAt: new Date() } });
+  await db.$executeRawUnsafe(
+    `UPDATE dlq_messages SET status = CASE WHEN parked_behind IS NULL THEN 'open' ELSE 'parked' END::"DlqStatus", status_changed_at = now()
+      WHERE id = ANY($1::uuid[]) AND status = 'replaying'`,
+    ids,
+  );
 }
 
 async function recordsOf(db: Db, rows: Awaited<ReturnType<Db['dlqMessage']['findMany']>>, jobId: string) {

@@ -37,6 +37,13 @@ export default async function DlqMessagePage({ params }: { params: Promise<{ id:
         <dt>Event</dt><dd className="mono">id {m.event.id ?? '—'} · v{m.event.version ?? '?'} · subject {m.event.subject ?? '—'} · trace {m.event.traceId ?? '—'}</dd>
         <dt>Failed</dt><dd>first <RelativeTime at={m.firstFailedAt} now={now} />, last <RelativeTime at={m.lastFailedAt} now={now} /></dd>
         <dt>Error</dt><dd><span className="mono">{m.error.class} ({m.error.code})</span>: {m.error.message}</dd>
+        {m.parkedBehind ? (
+          <><dt>Parked behind</dt><dd data-testid="parked-behind"><Link href={`/dlq/messages/${m.parkedBehind}`}>dead letter {m.parkedBehind.slice(0, 8)}</Link>: sequenced dead-lettering holds this event until that earlier one of its subject is replayed or discarded.</dd></>
+        ) : null}
+        {m.parked.length ? (
+          <><dt>Waiting behind it</dt><dd data-testid="parked-followers">{m.parked.length}{m.parked.length === 50 ? '+' : ''} later events of this subject, sent right after it when it is replayed (released when it is discarded):{' '}
+            {m.parked.map((p) => <Link key={p.id} className="mono" href={`/dlq/messages/${p.id}`}>{p.coordinates} </Link>)}</dd></>
+        ) : null}
       </dl>
       {mayPerform(user.role, 'dlq.replay') && m.status === 'open' ? <MessageActions id={m.id} payloadJson={m.payload.kind === 'json' ? m.payload.text : null} /> : null}
       <ReplayPanel selection={{ by: 'ids', ids: [m.id] }} canReplay={mayPerform(user.role, 'dlq.replay')} label="this message" />
