@@ -5,22 +5,19 @@
 // exactly once by each of them (the re-sent copies recognised as duplicates), the
 // projections equal to their recomputations from the outbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createTestTopic, kafkaBrokers, readAll, testKafka, uniqueName, type TestTopic } from '../support/kafka';
+import { createTestTopic, readAll, testKafka, uniqueName, type TestTopic } from '../support/kafka';
 import { assertInvariants, effectRowsPerEvent } from '../support/invariants';
 import { demoProjectionChecks } from '../support/demo-projection-checks';
 import { orderHistory, pipelineConsumers } from '../support/pipeline';
+import { startRelayProcess, type RelayProcess } from '../support/relay-process';
 import { waitFor } from '../support/wait-for';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ORDERS = 600; // about 2,250 events
 const registry = createOrderEventRegistry();
 
@@ -28,7 +25,7 @@ let database: TestDatabase;
 let db: Db;
 let pool: pg.Pool;
 let topic: TestTopic;
-const children: ChildProcess[] = [];
+const workers: RelayProcess[] = [];
 const consumers: RunningConsumer[] = [];
 
 beforeAll(async () => {
@@ -41,32 +38,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(consumers.map((c) => c.stop()));
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const worker of workers) worker.kill();
   await topic?.cleanup();
   await db?.$disconnect();
   await pool?.end();
   await database?.drop();
 });
 
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-// One node process (no npx/tsx wrapper in between), so SIGKILL hits the relay itself.
-function startWorker(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/outbox-relay/index.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: database.url, KAFKA_BROKERS: kafkaBrokers().join(','), RELAY_POLL_MS: '100', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => output, exited };
+function startWorker(env: Record<string, string>): RelayProcess {
+  const worker = startRelayProcess({ DATABASE_URL: database.url, RELAY_POLL_MS: '100', ...env });
+  workers.push(worker);
+  return worker;
 }
 
 async function publishedCount(): Promise<number> {
