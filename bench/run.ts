@@ -5,6 +5,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   consume: () => import('./consume'),
   lag: () => import('./lag'),
   trace: () => import('./trace'),
+  dlq: () => import('./dlq'),
+  replay: () => import('./replay'),
 };
 
 const benchName = process.argv[2];
