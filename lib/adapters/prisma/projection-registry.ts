@@ -18,7 +18,12 @@ const toActive = (r: ActiveRaw): ActiveVersion => ({ projection: r.projection, v
 
 export const sqlProjectionVersions: ProjectionVersionsPort<SqlTx> = {
   async active(tx, projection) {
-    const rows = await tx.$queryRawUnsafe<ActiveRaw[]>(`${ACTIVE_SQL} FOR SHARE OF r`, projection);
+    // The registry row is locked on its own first: a batch that waited for a swap's
+    // UPDATE then reads the version the swap made active. Locking it in the join
+    // would recheck only the registry row after the wait and join it with the old
+    // version's row — no row at all.
+    await tx.$queryRawUnsafe(`SELECT 1 FROM projection_registry WHERE projection = $1 FOR SHARE`, projection);
+    const rows = await tx.$queryRawUnsafe<ActiveRaw[]>(ACTIVE_SQL, projection);
     if (!rows[0]) throw new AppError('internal', `projection ${projection} has no active version in projection_registry`);
     return toActive(rows[0]);
   },
