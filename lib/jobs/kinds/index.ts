@@ -7,7 +7,8 @@ import { workerReplayDeps } from './dlq-replay-deps';
 import { workerProjectionDeps } from './projection-deps';
 import { createProjectionDriftCheckJob } from './projection-drift-check';
 import { createProjectionRepairJob } from './projection-repair';
+import { createProjectionRebuildJob } from './projection-rebuild';
 
-export const jobKinds: readonly AnyJobKind[] = [demoCountJob, createDlqReplayJob(workerReplayDeps), createProjectionDriftCheckJob(workerProjectionDeps), createProjectionRepairJob(workerProjectionDeps)];
+export const jobKinds: readonly AnyJobKind[] = [demoCountJob, createDlqReplayJob(workerReplayDeps), createProjectionDriftCheckJob(workerProjectionDeps), createProjectionRepairJob(workerProjectionDeps), createProjectionRebuildJob(workerProjectionDeps)];
 
 export const jobKindRegistry = () => createJobKindRegistry(jobKinds);

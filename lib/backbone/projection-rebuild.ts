@@ -1,0 +1,264 @@
+// Blue/green rebuild of a projection (docs/projections.md "Blue/green rebuild"):
+// the pieces the job kind (lib/jobs/kinds/projection-rebuild.ts) and the swap
+// action (lib/app/swap-projection-version.ts) are made of.
+// - consistentPoint: the live version's checkpoint offsets per partition, read in one
+//   REPEATABLE READ snapshot with the outbox rows unpublished at that moment, which
+//   are waited for: afterwards every event at or below the offsets is readable by
+//   (topic, partition, offset). Never cut by position (not commit order).
+// - foldLog: the events at or below a cut, streamed through a server-side cursor in
+//   key order, folded in memory by the projection's own evolve; each page hands back
+//   the rows of the keys it finished (written once, bulk), and the fold can resume
+//   after the last finished key.
+// - catchUp: advances a version's own checkpoints from the log up to a target,
+//   through applyProjectionBatch (the live consumer's path), batch by batch.
+// - lockedCatchUp: under the registry row FOR UPDATE (live batches wait), brings a
+//   version to exactly the active version's checkpoint — the diff and the swap.
+import type { EventEnvelope } from '../domain/events/envelope';
+import { decodeMessage } from '../domain/events/decode';
+import type { EventRegistry } from '../domain/events/registry';
+import { AppError } from '../errors';
+import type { BatchItem } from './consumer-definition';
+import type { SqlTx } from './ports';
+import { applyProjectionBatch, evolveRows } from './projection';
+import type { DriftDb, DriftSpec } from './projection-drift';
+
+export interface CutPoint {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface VersionRef {
+  table: string;
+  checkpointName: string;
+}
+
+export interface PublishWait {
+  publishWaitMs: number;
+  signal?: AbortSignal;
+}
+
+const CHECKPOINTS_SQL = `SELECT topic, partition, "offset"::text AS offset FROM projection_checkpoints
+  WHERE projection = $1 AND topic = ANY($2::text[]) ORDER BY topic, partition`;
+
+export async function checkpointOffsets(tx: SqlTx, checkpointName: string, topics: readonly string[]): Promise<CutPoint[]> {
+  return tx.$queryRawUnsafe<CutPoint[]>(CHECKPOINTS_SQL, checkpointName, [...topics]);
+}
+
+/** Positions of the outbox rows of these topics/types not marked published yet (in the caller's snapshot). */
+export async function unpublishedPositions(tx: SqlTx, spec: Pick<DriftSpec<unknown>, 'definition'>): Promise<string[]> {
+  const rows = await tx.$queryRawUnsafe<Array<{ position: string }>>(
+    `SELECT position::text FROM outbox_events WHERE published_at IS NULL AND topic = ANY($1::text[]) AND type = ANY($2::text[]) LIMIT 100000`,
+    [...spec.definition.topics], [...spec.definition.handles],
+  );
+  return rows.map((r) => r.position);
+}
+
+/** Waits until none of `positions` is unpublished; throws `unavailable` after `publishWaitMs`. */
+export async function waitUntilPublished(sql: SqlTx, positions: readonly string[], options: PublishWait): Promise<void> {
+  const deadline = Date.now() + options.publishWaitMs;
+  for (;;) {
+    if (positions.length === 0) return;
+    const [{ n }] = (await sql.$queryRawUnsafe(
+      `SELECT count(*)::int AS n FROM outbox_events WHERE position = ANY($1::bigint[]) AND published_at IS NULL`, [...positions],
+    )) as [{ n: number }];
+    if (n === 0) return;
+    if (Date.now() >= deadline) {
+      throw new AppError('unavailable', `${n} outbox events the live projection may have applied are still not marked published after ${options.publishWaitMs} ms (is the relay running?); try again`);
+    }
+    options.signal?.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The live version's checkpoint offsets, read in one snapshot together with the
+ * outbox rows unpublished then; returns once those are published, so every event at
+ * or below the offsets can be read by its coordinates.
+ */
+export async function consistentPoint(db: DriftDb, spec: Pick<DriftSpec<unknown>, 'definition'>, checkpointName: string, options: PublishWait): Promise<CutPoint[]> {
+  const { cut, pending } = await db.snapshot(async (tx) => ({
+    cut: await checkpointOffsets(tx, checkpointName, spec.definition.topics),
+    pending: await unpublishedPositions(tx, spec),
+  }));
+  await waitUntilPublished(db.sql, pending, options);
+  return cut;
+}
+
+const CUT_JOIN = `JOIN unnest($1::text[], $2::int[], $3::bigint[]) AS c(topic, part, off)
+  ON e.topic = c.topic AND e.partition = c.part AND e."offset" <= c.off`;
+const cutParams = (cut: readonly CutPoint[]) => [cut.map((c) => c.topic), cut.map((c) => c.partition), cut.map((c) => c.offset)];
+
+/** Events of the projection's types at or below the cut, per partition (progress total, checkpoint counts). */
+export async function countAtCut(sql: SqlTx, spec: Pick<DriftSpec<unknown>, 'definition'>, cut: readonly CutPoint[]): Promise<Array<CutPoint & { events: number }>> {
+  if (cut.length === 0) return [];
+  const rows = await sql.$queryRawUnsafe<Array<{ topic: string; partition: number; n: number }>>(
+    `SELECT e.topic, e.partition, count(*)::int AS n FROM outbox_events e ${CUT_JOIN}
+     WHERE e.type = ANY($4::text[]) GROUP BY 1, 2`,
+    ...cutParams(cut), [...spec.definition.handles],
+  );
+  return cut.map((c) => ({ ...c, events: rows.find((r) => r.topic === c.topic && r.partition === c.partition)?.n ?? 0 }));
+}
+
+const TRACE = () => ({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', flags: '00' });
+
+/** A logged envelope (jsonb as an object, or its text) decoded as a consumer would; null if it does not decode. */
+export function decodeLoggedEnvelope(registry: EventRegistry, envelope: unknown): EventEnvelope | null {
+  const text = typeof envelope === 'string' ? envelope : JSON.stringify(envelope);
+  const decoded = decodeMessage(registry, { value: Buffer.from(text), headers: {} }, { maxBytes: Number.MAX_SAFE_INTEGER, newTrace: TRACE });
+  return decoded.ok ? decoded.envelope : null;
+}
+
+export interface FoldPage<Row> {
+  /** Rows of the keys this page finished: final, each written once. */
+  rows: Row[];
+  /** The greatest finished key so far: a resumed fold reads keys after it. */
+  afterKey: string | null;
+  /** Events of the keys this page finished (a key's events are counted once it is written). */
+  events: number;
+}
+
+/**
+ * Folds the events at or below `cut` in key order (keys after `afterKey` when
+ * resuming). `onPage` gets each page's finished rows (the page's last key may go on
+ * in the next page, so it is carried); the last key's rows (and its event count)
+ * come back at the end.
+ */
+export async function foldLog<Row>(
+  db: Pick<DriftDb, 'stream'>, registry: EventRegistry, spec: DriftSpec<Row>, cut: readonly CutPoint[],
+  options: { afterKey: string | null; pageSize: number; signal?: AbortSignal },
+  onPage: (page: FoldPage<Row>) => Promise<void>,
+): Promise<{ rows: Row[]; afterKey: string | null; events: number }> {
+  let carry = new Map<string, Row>();
+  let carryKey: string | null = null;
+  let carryEvents = 0;
+  let afterKey = options.afterKey;
+  if (cut.length === 0) return { rows: [], afterKey, events: 0 };
+  const key = `(${spec.eventKeySql})`;
+  await db.stream<{ k: string; envelope: unknown }>(
+    `SELECT ${key} AS k, e.envelope FROM outbox_events e ${CUT_JOIN}
+     WHERE e.type = ANY($4::text[]) AND ${key} IS NOT NULL AND ($5::text IS NULL OR ${key} > $5::text)
+     ORDER BY 1, e.position`,
+    [...cutParams(cut), [...spec.definition.handles], options.afterKey],
+    options.pageSize,
+    async (page) => {
+      options.signal?.throwIfAborted();
+      const events = page.map((r) => decodeLoggedEnvelope(registry, r.envelope)).filter((e): e is EventEnvelope => e !== null);
+      const merged = new Map([...carry, ...evolveRows(spec.definition, carry, events)]);
+      const last = page.at(-1)!.k;
+      let lastEvents = 0;
+      for (let i = page.length - 1; i >= 0; i--) {
+        if (page[i]!.k !== last) {
+          afterKey = page[i]!.k;
+          break;
+        }
+        lastEvents++;
+      }
+      // Events of finished keys: the carried key's so far, unless it goes on in this page's last key.
+      const finished = last === carryKey ? 0 : carryEvents + page.length - lastEvents;
+      carryEvents = last === carryKey ? carryEvents + page.length : lastEvents;
+      carryKey = last;
+      carry = merged.has(last) ? new Map([[last, merged.get(last)!]]) : new Map();
+      merged.delete(last);
+      await onPage({ rows: [...merged.values()], afterKey, events: finished });
+    },
+  );
+  return { rows: [...carry.values()], afterKey, events: carryEvents };
+}
+
+/**
+ * Sets a version's checkpoints to `cut` (never backwards): after a fold, with the
+ * events counted per partition; after a catch-up, to the target it reached.
+ */
+export async function advanceCheckpoints(tx: SqlTx, checkpointName: string, cut: ReadonlyArray<CutPoint & { events?: number }>): Promise<void> {
+  if (cut.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `INSERT INTO projection_checkpoints (projection, topic, partition, "offset", events_applied, updated_at)
+     SELECT $1, t, p, o, n, now() FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[]) AS x(t, p, o, n)
+     ON CONFLICT (projection, topic, partition) DO UPDATE SET "offset" = GREATEST(projection_checkpoints."offset", EXCLUDED."offset"),
+       events_applied = projection_checkpoints.events_applied + EXCLUDED.events_applied, updated_at = now()`,
+    checkpointName, cut.map((c) => c.topic), cut.map((c) => c.partition), cut.map((c) => c.offset), cut.map((c) => c.events ?? 0),
+  );
+}
+
+/**
+ * Applies the logged events above `version`'s checkpoints up to `target` to its
+ * table, `batch` events at a time, each through `run` (a transaction the caller owns:
+ * the job's checkpoint transaction, or the swap's locked one); the last call also
+ * moves the checkpoints to the target. Reads go through `read`. Returns events applied.
+ */
+export async function catchUp<Row>(
+  read: SqlTx, registry: EventRegistry, spec: DriftSpec<Row>, version: VersionRef, target: readonly CutPoint[],
+  run: (effects: (tx: SqlTx) => Promise<void>, applied: number) => Promise<void>,
+  options: { batch: number; signal?: AbortSignal },
+): Promise<number> {
+  const store = spec.storeFor(version.table);
+  const lo = new Map((await checkpointOffsets(read, version.checkpointName, spec.definition.topics)).map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
+  const ranges = () => target
+    .map((t) => ({ ...t, lo: lo.get(`${t.topic}\u0000${t.partition}`) ?? '-1' }))
+    .filter((r) => BigInt(r.offset) > BigInt(r.lo));
+  let applied = 0;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const open = ranges();
+    const rows = open.length === 0 ? [] : await read.$queryRawUnsafe<Array<{ topic: string; partition: number; offset: string; envelope: unknown }>>(
+      `SELECT e.topic, e.partition, e."offset"::text AS offset, e.envelope FROM outbox_events e
+       JOIN unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[]) AS c(topic, part, lo, hi)
+         ON e.topic = c.topic AND e.partition = c.part AND e."offset" > c.lo AND e."offset" <= c.hi
+       WHERE e.type = ANY($5::text[]) ORDER BY e.topic, e.partition, e."offset" LIMIT $6`,
+      open.map((r) => r.topic), open.map((r) => r.partition), open.map((r) => r.lo), open.map((r) => r.offset),
+      [...spec.definition.handles], options.batch,
+    );
+    const items: BatchItem[] = [];
+    for (const r of rows) {
+      lo.set(`${r.topic}\u0000${r.partition}`, r.offset);
+      const event = decodeLoggedEnvelope(registry, r.envelope);
+      if (event) items.push({ event, message: { topic: r.topic, partition: r.partition, offset: r.offset } });
+    }
+    const last = rows.length < options.batch;
+    applied += items.length;
+    await run(async (tx) => {
+      await applyProjectionBatch(spec.definition, store, version.checkpointName, items as never, tx);
+      if (last) await advanceCheckpoints(tx, version.checkpointName, target);
+    }, items.length);
+    if (last) return applied;
+  }
+}
+
+export interface LockedActive {
+  projection: string;
+  version: number;
+  table: string;
+  checkpointName: string;
+}
+
+/** The active version, its registry row locked FOR UPDATE: no live batch commits until the transaction ends. */
+export async function lockActiveVersion(tx: SqlTx, projection: string): Promise<LockedActive> {
+  // Locked on its own, then joined: after waiting for another swap, the join sees the version it made active.
+  await tx.$queryRawUnsafe(`SELECT 1 FROM projection_registry WHERE projection = $1 FOR UPDATE`, projection);
+  const rows = await tx.$queryRawUnsafe<Array<{ version: number; table_name: string; checkpoint_name: string }>>(
+    `SELECT r.version, v.table_name, v.checkpoint_name FROM projection_registry r
+     JOIN projection_versions v ON v.projection = r.projection AND v.version = r.version
+     WHERE r.projection = $1`, projection,
+  );
+  if (!rows[0]) throw new AppError('not_found', `no projection named ${projection}`);
+  return { projection, version: rows[0].version, table: rows[0].table_name, checkpointName: rows[0].checkpoint_name };
+}
+
+/**
+ * In `tx` (which must be able to run for a while): locks the registry row, waits for
+ * the outbox rows unpublished at that moment (the live version may have applied
+ * them), then applies every event up to the active version's checkpoints to
+ * `version`. Afterwards both tables describe the same point of the log.
+ */
+export async function lockedCatchUp<Row>(
+  tx: SqlTx, sql: SqlTx, registry: EventRegistry, spec: DriftSpec<Row>, projection: string, version: VersionRef,
+  options: PublishWait & { batch: number },
+): Promise<{ active: LockedActive; target: CutPoint[]; applied: number }> {
+  const active = await lockActiveVersion(tx, projection);
+  const target = await checkpointOffsets(tx, active.checkpointName, spec.definition.topics);
+  await waitUntilPublished(sql, await unpublishedPositions(tx, spec), options);
+  const applied = await catchUp(tx, registry, spec, version, target, (effects) => effects(tx), options);
+  return { active, target, applied };
+}
+

@@ -1,0 +1,221 @@
+// `projection.rebuild` (admin): blue/green rebuild of a projection into a new
+// version table, stopping at "ready to swap" (docs/projections.md "Blue/green
+// rebuild"). Steps, each resumable from the job's checkpoint:
+// 1. cut: the live version's checkpoint offsets (one snapshot, unpublished rows
+//    waited for); the next version's table is created LIKE the active one and
+//    registered `building` in the checkpoint transaction.
+// 2. fold: the log up to the cut, streamed in key order and folded in memory; each
+//    page's finished rows are bulk-upserted in the checkpoint transaction that also
+//    records the last finished key, so a killed worker's job resumes after it.
+// 3. catch-up: the version's own checkpoints advanced from the log towards the live
+//    version's, a batch per checkpoint transaction.
+// 4. diff: under the registry row lock, the last events, then old vs new compared
+//    by the drift machinery and stored as a drift report; the version becomes ready.
+// Cancel: the half-built version is marked failed and its table dropped.
+import { z } from 'zod';
+import { activeVersion, createNextVersion } from '../../adapters/prisma/projection-registry';
+import { prismaDriftDb, saveDriftReport } from '../../adapters/prisma/projection-drift-db';
+import { compareTables } from '../../backbone/projection-drift';
+import { advanceCheckpoints, catchUp, consistentPoint, countAtCut, foldLog, lockedCatchUp, type CutPoint, type VersionRef } from '../../backbone/projection-rebuild';
+import { dropVersionTable, failOrphanBuilds, setVersionState, versionRow, type VersionRow } from '../../backbone/projection-rebuild-registry';
+import { checkedTableName } from '../../backbone/projection-table';
+import type { SqlTx } from '../../backbone/ports';
+import { demoDriftSpecs, demoProjectionNames } from '../../demo/projections/drift-specs';
+import { AppError } from '../../errors';
+import { defineJobKind, type JobContext, type Stopped } from '../job-kind';
+import type { ProjectionJobDeps } from './projection-deps';
+
+export const REBUILD_KIND = 'projection.rebuild';
+
+export const rebuildParams = z.object({
+  projection: z.string().refine((p) => demoProjectionNames.includes(p), { message: `one of ${demoProjectionNames.join(', ')}` }),
+  /** Events per cursor page (one checkpoint each). */
+  pageSize: z.number().int().min(50).max(50_000).default(10_000),
+  /** Pause after each page, to leave the database to live traffic (0: none). */
+  throttleMs: z.number().int().min(0).max(5_000).default(0),
+});
+export type RebuildParams = z.infer<typeof rebuildParams>;
+
+/** The same scope as drift check and repair: they exclude each other, one rebuild per projection. */
+export const rebuildScope = (p: Pick<RebuildParams, 'projection'>) => `projection:${p.projection}`;
+
+export interface RebuildCheckpoint {
+  phase: 'fold' | 'catchup' | 'diff';
+  cut: Array<CutPoint & { events: number }>;
+  total: number;
+  done: number;
+  afterKey: string | null;
+  rowsWritten: number;
+  caughtUp: number;
+}
+
+const CATCHUP_BATCH = 2_000;
+/** Unlocked catch-up rounds stop when a round applied fewer events than this (the rest is applied under the lock). */
+const CLOSE_ENOUGH = 5_000;
+const MAX_ROUNDS = 10;
+const DIFF_TIMEOUT_MS = 15 * 60_000;
+
+class Stop extends Error {}
+
+/** The version this job builds (registered with its id). */
+export async function versionOfJob(tx: SqlTx, projection: string, jobId: string): Promise<VersionRow | null> {
+  const rows = await tx.$queryRawUnsafe<Array<{ version: number }>>(
+    `SELECT version FROM projection_versions WHERE projection = $1 AND job_id = $2::uuid ORDER BY version DESC LIMIT 1`, projection, jobId,
+  );
+  return rows[0] ? versionRow(tx, projection, rows[0].version) : null;
+}
+
+export function createProjectionRebuildJob(getDeps: () => Promise<ProjectionJobDeps>) {
+  return defineJobKind<RebuildParams, RebuildCheckpoint>({
+    name: REBUILD_KIND,
+    params: rebuildParams,
+    requiredRole: 'admin',
+    scope: rebuildScope,
+    async run(ctx) {
+      const deps = await getDeps();
+      try {
+        return await rebuild(ctx, deps);
+      } catch (error) {
+        if (error instanceof Stop || ctx.shouldStop()) return stop(ctx, deps);
+        throw error;
+      }
+    },
+  });
+}
+
+/** Paused or stopping: the checkpoint stands. Cancelled: the half-built version goes. */
+async function stop(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: ProjectionJobDeps): Promise<Stopped> {
+  const [job] = await deps.db.$queryRawUnsafe<Array<{ state: string }>>(`SELECT state::text FROM background_jobs WHERE id = $1::uuid`, ctx.jobId);
+  if (job?.state === 'cancelling') {
+    await deps.db.$transaction(async (tx) => {
+      const row = await versionOfJob(tx, ctx.params.projection, ctx.jobId);
+      if (row?.state === 'building') await dropVersionTable(tx, (await versionRow(tx, row.projection, row.version, true))!, 'failed');
+    });
+  }
+  return ctx.stopped;
+}
+
+async function rebuild(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: ProjectionJobDeps) {
+  const { projection, pageSize, throttleMs } = ctx.params;
+  const spec = demoDriftSpecs[projection];
+  if (!spec) throw new AppError('bad_request', `unknown projection ${projection}`);
+  const driftDb = prismaDriftDb(deps.db);
+  const wait = { publishWaitMs: deps.env.PROJECTION_DRIFT_PUBLISH_WAIT_MS, signal: ctx.signal };
+  const checkStop = () => {
+    if (ctx.shouldStop()) throw new Stop();
+  };
+  const pause = () => (throttleMs > 0 ? new Promise((r) => setTimeout(r, throttleMs)) : Promise.resolve());
+
+  let cp = ctx.lastCheckpoint;
+  if (!cp) {
+    const live = await activeVersion(deps.db, projection);
+    const cut = await countAtCut(deps.db, spec, await consistentPoint(driftDb, spec, live.checkpointName, wait));
+    const total = cut.reduce((n, c) => n + c.events, 0);
+    cp = { phase: 'fold', cut, total, done: 0, afterKey: null, rowsWritten: 0, caughtUp: 0 };
+    ctx.progress(0, total, 0);
+    await ctx.checkpoint(cp, async (tx) => {
+      await failOrphanBuilds(tx, projection, ctx.jobId);
+      await createNextVersion(tx, projection, ctx.jobId);
+    });
+    checkStop();
+  }
+  const version = await versionOfJob(deps.db, projection, ctx.jobId);
+  if (!version) throw new AppError('internal', `rebuild ${ctx.jobId} has no version registered`);
+  if (version.state === 'failed' || version.state === 'dropped') throw new AppError('conflict', `${projection} v${version.version} was ${version.state} meanwhile`);
+  const ref: VersionRef = { table: version.table, checkpointName: version.checkpointName };
+  const store = spec.storeFor(version.table);
+  ctx.progress(cp.done, cp.total, 0);
+
+  if (cp.phase === 'fold') {
+    const folded = await foldLog(driftDb, deps.registry, spec, cp.cut, { afterKey: cp.afterKey, pageSize, signal: ctx.signal }, async (page) => {
+      const next: RebuildCheckpoint = { ...cp!, afterKey: page.afterKey, done: cp!.done + page.events, rowsWritten: cp!.rowsWritten + page.rows.length };
+      ctx.progress(next.done, next.total, 0);
+      await ctx.checkpoint(next, (tx) => store.save(tx, page.rows));
+      cp = next;
+      checkStop();
+      await pause();
+    });
+    const next: RebuildCheckpoint = { ...cp, phase: 'catchup', afterKey: folded.afterKey, done: cp.done + folded.events, rowsWritten: cp.rowsWritten + folded.rows.length };
+    ctx.progress(next.done, next.total, 0);
+    await ctx.checkpoint(next, async (tx) => {
+      await store.save(tx, folded.rows);
+      await advanceCheckpoints(tx, ref.checkpointName, cp!.cut);
+    });
+    cp = next;
+    await deps.db.$executeRawUnsafe(`ANALYZE ${checkedTableName(version.table)}`);
+    checkStop();
+  }
+
+  if (cp.phase === 'catchup') {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const live = await activeVersion(deps.db, projection);
+      const target = await consistentPoint(driftDb, spec, live.checkpointName, wait);
+      const applied = await catchUp(deps.db, deps.registry, spec, ref, target, async (effects, n) => {
+        const next: RebuildCheckpoint = { ...cp!, done: cp!.done + n, total: cp!.total + n, caughtUp: cp!.caughtUp + n };
+        ctx.progress(next.done, next.total, 0);
+        await ctx.checkpoint(next, effects);
+        cp = next;
+        checkStop();
+      }, { batch: CATCHUP_BATCH, signal: ctx.signal });
+      if (applied < CLOSE_ENOUGH) break;
+    }
+    cp = { ...cp, phase: 'diff' };
+    await ctx.checkpoint(cp);
+    checkStop();
+  }
+
+  const diff = await withRetries(() => diffAndMarkReady(deps, projection, version, ctx.jobId, ctx.signal), ctx.signal);
+  const done = cp.done + diff.applied;
+  ctx.progress(done, cp.total + diff.applied, 0);
+  return {
+    version: version.version, table: version.table, eventsFolded: cp.done - cp.caughtUp, rowsWritten: cp.rowsWritten,
+    caughtUp: cp.caughtUp + diff.applied, diffReportId: diff.reportId, missing: diff.missing, extra: diff.extra,
+    different: diff.different, driftPct: diff.driftPct, readyToSwap: true,
+  };
+}
+
+/** The locked step gives up (and releases the lock) when unpublished events do not get published in time; a few more tries before the job fails. */
+async function withRetries<T>(fn: () => Promise<T>, signal: AbortSignal, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= tries || !(error instanceof AppError && error.code === 'unavailable')) throw error;
+      signal.throwIfAborted();
+      await new Promise((r) => setTimeout(r, 1_000 * attempt));
+    }
+  }
+}
+
+interface DiffOutcome { reportId: string; applied: number; missing: number; extra: number; different: number; driftPct: number }
+
+/**
+ * One transaction: the registry row FOR UPDATE, the new version caught up to
+ * exactly the live one's checkpoint, both tables compared, the report stored and
+ * the version marked ready. Idempotent: a version already ready returns its report.
+ */
+async function diffAndMarkReady(deps: ProjectionJobDeps, projection: string, version: VersionRow, jobId: string, signal: AbortSignal): Promise<DiffOutcome> {
+  const spec = demoDriftSpecs[projection]!;
+  const startedAt = new Date();
+  const done = await deps.db.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SET LOCAL TimeZone = 'UTC'`);
+    const row = await versionRow(tx, projection, version.version, true);
+    if (row?.state !== 'building') return null;
+    const { active, target, applied } = await lockedCatchUp(tx, deps.db, deps.registry, spec, projection, row, {
+      publishWaitMs: deps.env.PROJECTION_DRIFT_PUBLISH_WAIT_MS, batch: CATCHUP_BATCH, signal,
+    });
+    const diff = await compareTables(tx, spec, checkedTableName(active.table), { buckets: deps.env.PROJECTION_DRIFT_BUCKETS, samplesPerKind: deps.env.PROJECTION_DRIFT_SAMPLES }, checkedTableName(row.table));
+    const reportId = await saveDriftReport(tx, {
+      projection, version: active.version, table: active.table, jobId, startedAt,
+      result: { ...diff, table: active.table, checkpoints: target, eventsRead: 0, unconfirmed: 0 },
+    });
+    await setVersionState(tx, projection, row.version, 'ready');
+    return { reportId, applied, missing: diff.missing, extra: diff.extra, different: diff.different, driftPct: diff.driftPct };
+  }, { timeout: DIFF_TIMEOUT_MS, maxWait: 30_000 });
+  if (done) return done;
+  const [report] = await deps.db.$queryRawUnsafe<Array<{ id: string; missing: number; extra: number; different: number; drift_pct: number }>>(
+    `SELECT id::text, missing::int, extra::int, different::int, drift_pct FROM drift_reports WHERE job_id = $1::uuid ORDER BY started_at DESC LIMIT 1`, jobId,
+  );
+  if (!report) throw new AppError('conflict', `${projection} v${version.version} is no longer being built`);
+  return { reportId: report.id, applied: 0, missing: report.missing, extra: report.extra, different: report.different, driftPct: report.drift_pct };
+}
