@@ -57,4 +57,26 @@ describe('backOffWhileUnavailable', () => {
     await expect(call()).rejects.toBe(uniqueViolation);
     expect(calls).toBe(5);
   });
+
+  it('counts the calls in flight when the outage began as one failure (the backoff stays at 500 ms)', async () => {
+    let t = 0;
+    let release!: () => void;
+    const outage = new Promise<void>((resolve) => (release = resolve));
+    let fail = true;
+    const call = backOffWhileUnavailable(
+      async () => {
+        if (!fail) return 'ok';
+        await outage;
+        throw unreachable;
+      },
+      () => t,
+    );
+    const inFlight = Array.from({ length: 16 }, () => call());
+    release();
+    for (const p of inFlight) await expect(p).rejects.toBe(unreachable);
+    await expect(call()).rejects.toThrow(/not trying again for 500 ms/);
+    t = 500;
+    fail = false;
+    await expect(call()).resolves.toBe('ok');
+  });
 });
