@@ -7,6 +7,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   trace: () => import('./trace'),
   dlq: () => import('./dlq'),
   replay: () => import('./replay'),
+  drift: () => import('./drift'),
+  console: () => import('./console'),
 };
 
 const benchName = process.argv[2];
