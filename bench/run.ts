@@ -7,7 +7,6 @@ const benches: Record<string, () => Promise<unknown>> = {
   trace: () => import('./trace'),
   dlq: () => import('./dlq'),
   replay: () => import('./replay'),
-  drift: () => import('./drift'),
   console: () => import('./console'),
 };
 
