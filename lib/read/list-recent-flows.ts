@@ -83,12 +83,16 @@ export async function listRecentFlows(db: Db, query: RecentFlowsQuery, now: Date
   const { after, limit } = recentFlowsQuerySchema.parse(query);
   const before = after ? decode(after) : null;
   // A flow starts with an event no other event caused: the command's.
-  const roots = await db.$queryRawUnsafe<Array<{ position: string; traceId: string; firstType: string; subject: string; startedAt: Date }>>(
-    `SELECT position::text AS position, trace_id AS "traceId", type AS "firstType", subject, created_at AS "startedAt"
-     FROM outbox_events WHERE causation_id IS NULL AND ($1::bigint IS NULL OR position < $1::bigint) ORDER BY position DESC LIMIT $2`,
-    before,
-    limit + 1,
-  );
+  // The needs-attention list does not depend on the page: read at the same time (first page only).
+  const [roots, attentionItems] = await Promise.all([
+    db.$queryRawUnsafe<Array<{ position: string; traceId: string; firstType: string; subject: string; startedAt: Date }>>(
+      `SELECT position::text AS position, trace_id AS "traceId", type AS "firstType", subject, created_at AS "startedAt"
+       FROM outbox_events WHERE causation_id IS NULL AND ($1::bigint IS NULL OR position < $1::bigint) ORDER BY position DESC LIMIT $2`,
+      before,
+      limit + 1,
+    ),
+    before ? Promise.resolve([]) : attention(db, now),
+  ]);
   const page = roots.slice(0, limit);
   const traces = [...new Set(page.map((r) => r.traceId))];
   const counts = traces.length
@@ -111,5 +115,5 @@ export async function listRecentFlows(db: Db, query: RecentFlowsQuery, now: Date
   // Failures first: flows with a failure or an open dead letter lead the page.
   flows.sort((a, b) => Number(b.failedAttempts + b.openDeadLetters > 0) - Number(a.failedAttempts + a.openDeadLetters > 0));
   const last = page.at(-1);
-  return { attention: before ? [] : await attention(db, now), flows, next: roots.length > limit && last ? encode(last.position) : null };
+  return { attention: attentionItems, flows, next: roots.length > limit && last ? encode(last.position) : null };
 }

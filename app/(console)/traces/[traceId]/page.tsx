@@ -96,7 +96,7 @@ export default async function TraceTimelinePage({ params }: { params: Promise<{ 
           <MissingList missing={skipped} testId="skipped-steps" />
         </details>
       ) : null}
-      <p className="muted">Times: outbox write = the writing transaction<p className="muted">What each time measures: <Link href="https://github.com">docs/traces.md</Link>.</p>apos;s start; publish = broker acknowledgement; attempt = when its record was written (its end). See docs/traces.md.</p>
+      <p className="muted">Times: outbox write = the writing transaction&apos;s start; publish = broker acknowledgement; attempt = when its record was written (its end). See docs/traces.md.</p>
     </>
   );
 }
