@@ -77,7 +77,7 @@ function outcome(r: RunResult): string {
 
 function row(r: RunResult): string {
   const v = r.verdict;
-  const faults = r.faults.map((f) => `${f.label} at ${fmt(f.injectedAtSeconds, 0)} s: outage ${fmt(f.outageSeconds)} s, recovered in ${f.recoverySeconds === null ? 'never (within the run)' : `${fmt(f.recoverySeconds)} s`}, peak lag ${f.peakLag ?? '—'}, peak unpublished ${f.peakUnpublished ?? '—'}`).join('; ');
+  const faults = r.faults.map((f) => `${f.label} at ${fmt(f.injectedAtSeconds, 0)} s: outage ${fmt(f.outageSeconds)} s, recovered in ${f.recoverySeconds === null ? 'never (within the run)' : `${fmt(f.recoverySeconds)} s${f.recoveredAfterTrafficStopped ? ' (after traffic stopped)' : ''}`}, peak lag ${f.peakLag ?? '—'}, peak unpublished ${f.peakUnpublished ?? '—'}`).join('; ');
   const restarts = Object.entries(r.workerStarts).filter(([, n]) => n > 1).map(([w, n]) => `${w} ×${n - 1}`).join(', ') || 'none';
   return `| ${r.scenario} | ${r.run} | ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${outcome(r)} | ${v?.lost ?? '—'} | ${v?.doubled ?? '—'} | ${v?.drift ?? '—'} | ${v?.unpublished ?? '—'} | ${v ? `${v.deadLettered} / ${v.poisonOnTopic}` : '—'} | ${faults || '—'} | ${fmt(r.drainSeconds)} | ${fmt(r.ordersPerSecond)} / ${fmt(r.eventsPerSecond, 0)} | ${v?.outboxEvents ?? '—'} | ${restarts} | ${r.loadAverage.join(' ')} |`;
 }

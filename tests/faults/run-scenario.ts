@@ -47,6 +47,8 @@ export interface FaultResult {
   recoverySeconds: number | null;
   peakLag: number | null;
   peakUnpublished: number | null;
+  /** The pipeline caught up only after traffic had stopped (during the drain). */
+  recoveredAfterTrafficStopped?: boolean;
   note?: string;
 }
 
@@ -222,13 +224,15 @@ export async function runScenario(
     result.limits = limits;
     for (let i = 0; i < injected.length; i++) {
       const f = injected[i]!;
-      const until = injected[i + 1]?.at ?? stoppedAt;
+      // Until the next fault; the last one's recovery may run on into the drain after traffic stopped.
+      const until = injected[i + 1]?.at ?? Date.now();
       const recovered = recoveredAt(mon.samples.filter((s) => s.at <= until + 1_000), f.back, limits);
       result.faults.push({
         label: f.step.label,
         injectedAtSeconds: (f.at - t0) / 1000,
         outageSeconds: (f.back - f.at) / 1000,
         recoverySeconds: recovered === null ? null : (recovered - f.at) / 1000,
+        recoveredAfterTrafficStopped: recovered !== null && recovered > stoppedAt,
         peakLag: peak(mon.samples, f.at, until, maxLag),
         peakUnpublished: peak(mon.samples, f.at, until, (s) => s.unpublished),
         note: f.note,
