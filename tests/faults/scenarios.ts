@@ -71,6 +71,49 @@ const workerKill = (worker: string, atSeconds: number, when?: { applicationName:
   },
 });
 
+/**
+ * SIGKILL of the active one of two instances of a leader-elected worker (lag sampler or
+ * checker: one holds an advisory lock, the other stands by); resolves once another
+ * process reports itself active in process_heartbeats, and fails the run if none does in 60 s.
+ */
+const leaderKill = (kind: 'lag-sampler' | 'checker', atSeconds: number): FaultStep => ({
+  label: `${kind} active instance SIGKILL (standby takes over)`,
+  atSeconds,
+  async inject(ctx) {
+    const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const active = async () =>
+        (await client.query<{ instance: string; at: Date }>(
+          `SELECT instance, last_beat_at AS at FROM process_heartbeats
+            WHERE kind = $1 AND details->>'role' = 'active' AND last_beat_at > now() - interval '10 seconds'
+            ORDER BY last_beat_at DESC LIMIT 1`,
+          [kind],
+        )).rows[0];
+      const before = await active();
+      if (!before) throw new Error(`no active ${kind} in process_heartbeats`);
+      const pid = Number(before.instance.split(':').pop());
+      const worker = [...ctx.sys.workers.values()].find((w) => w.child()?.pid === pid);
+      if (!worker) throw new Error(`the active ${kind} (${before.instance}) is not one of this run's workers`);
+      const killedAt = Date.now();
+      worker.signal('SIGKILL');
+      const deadline = killedAt + 60_000;
+      for (;;) {
+        const now = await active().catch(() => undefined);
+        if (now && Number(now.instance.split(':').pop()) !== pid && now.at.getTime() >= killedAt - 1_000) {
+          const successor = [...ctx.sys.workers.values()].find((w) => w.child()?.pid === Number(now.instance.split(':').pop()));
+          return `killed ${worker.name} (pid ${pid}); ${successor?.name ?? now.instance} active after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`;
+        }
+        if (Date.now() > deadline) throw new Error(`no ${kind} took over within 60 s of killing ${worker.name} (pid ${pid})`);
+        await sleep(200);
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
+});
+
 /** Scenario A (issue #6): the demo at 40 orders/s through a PostgreSQL restart and a broker kill. */
 export const scenarioA: Scenario = {
   id: 'pg-restart-and-broker-kill',
@@ -105,6 +148,23 @@ export function faultScenarios(rate: number, trafficSeconds = 50): Scenario[] {
       id: 'consumer-sigkill',
       title: `demo consumers SIGKILL inside a consumer transaction (${rate} orders/s)`,
       faults: [workerKill('consumers', at, { applicationName: 'signalbox-consumers' })],
+    },
+    {
+      ...base,
+      id: 'sampler-checker-kill',
+      title: `lag sampler and checker: the active instance of two SIGKILLed (${rate} orders/s)`,
+      instances: [
+        { name: 'relay' },
+        { name: 'consumers' },
+        { name: 'orders-api' },
+        { name: 'traffic' },
+        { name: 'lag-sampler', id: 'lag-sampler-a' },
+        { name: 'lag-sampler', id: 'lag-sampler-b' },
+        { name: 'checks', id: 'checks-a' },
+        { name: 'checks', id: 'checks-b' },
+      ],
+      env: { SAMPLER_INTERVAL_SECONDS: '2', CHECKS_INTERVAL_SECONDS: '2' },
+      faults: [leaderKill('lag-sampler', at), leaderKill('checker', at + 15)],
     },
   ];
 }
