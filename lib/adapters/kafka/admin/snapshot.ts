@@ -108,10 +108,12 @@ export async function takeLagSnapshot(options: SnapshotOptions): Promise<LagSnap
   };
   const groupIds = await listGroupIds(client, options.groupPrefix, options.knownGroups ?? []);
   phase('listGroups');
-  const { groups: byId, errors: describeErrors } = await client.describeGroups(groupIds, concurrency);
-  phase('describeGroups');
-  const committed = await client.fetchCommitted(groupIds, concurrency);
-  phase('fetchOffsets');
+  // Descriptions and committed offsets are independent: asked at the same time.
+  const [{ groups: byId, errors: describeErrors }, committed] = await Promise.all([
+    client.describeGroups(groupIds, concurrency),
+    client.fetchCommitted(groupIds, concurrency),
+  ]);
+  phase('describeGroups+fetchOffsets');
   // The clock is read after the committed offsets and before the ends, as the Kafka tool does.
   const at = (options.clock ?? (() => new Date()))();
 
