@@ -140,8 +140,9 @@ async function seed(c: pg.Client): Promise<void> {
   for (const t of ['dlq_messages', 'dlq_causes', 'dlq_cause_consumers', 'dlq_cause_hours']) await c.query(`VACUUM (ANALYZE) ${t}`);
 }
 
-type Read = { family: 'group' | 'list'; name: string; run: (db: Db, pick: Pick) => Promise<unknown> };
-type Pick = { cause: string; consumer: string; subject: string; traceId: string; letters: string };
+type Pick = { cause: string; consumer: string; subject: string; traceId: string; letters: string; cursor?: string };
+/** `prepare` runs before the clock starts (e.g. the first page, for the next page's cursor). */
+type Read = { family: 'group' | 'list'; name: string; prepare?: (db: Db, pick: Pick) => Promise<Pick>; run: (db: Db, pick: Pick) => Promise<unknown> };
 
 const reads: Read[] = [
   { family: 'group', name: 'groups: first page', run: (db) => listDlqCauses(db, {}, new Date()) },
@@ -153,10 +154,8 @@ const reads: Read[] = [
   { family: 'list', name: 'list: consumer open', run: (db, p) => listDlqMessages(db, { consumer: p.consumer, status: 'open' }) },
   {
     family: 'list', name: 'list: next page',
-    run: async (db, p) => {
-      const first = await listDlqMessages(db, { consumer: p.consumer });
-      return listDlqMessages(db, { consumer: p.consumer, cursor: first.nextCursor ?? undefined });
-    },
+    prepare: async (db, p) => ({ ...p, cursor: (await listDlqMessages(db, { consumer: p.consumer })).nextCursor ?? undefined }),
+    run: (db, p) => listDlqMessages(db, { consumer: p.consumer, cursor: p.cursor }),
   },
   { family: 'list', name: 'list: trace', run: (db, p) => listDlqMessages(db, { traceId: p.traceId }) },
   { family: 'list', name: 'list: group + error text', run: (db, p) => listDlqMessages(db, { cause: p.cause, q: 'seeded' }) },
@@ -178,7 +177,8 @@ try {
   const loadStart = loadavg();
   for (let n = 0; n < RUNS + 10; n++) {
     const read = reads[n % reads.length]!;
-    const p = await pick();
+    const picked = await pick();
+    const p = read.prepare ? await read.prepare(db, picked) : picked;
     const t0 = performance.now();
     JSON.stringify(await read.run(db, p));
     const ms = performance.now() - t0;

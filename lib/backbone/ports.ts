@@ -91,8 +91,8 @@ export interface DeadLetter {
 export interface DeadLetterStore<Tx extends SqlTx> {
   /** One row per (consumer, topic, partition, offset): storing again updates it. Returns its id. */
   store(tx: Tx, letter: DeadLetter): Promise<string>;
-  /** A replayed dead letter was applied (or found applied): mark its row resolved in the same transaction. */
-  resolve?(tx: Tx, dlqId: string, consumer: string): Promise<void>;
+  /** Replayed dead letters were applied (or found applied): mark their rows resolved in the same transaction. */
+  resolve?(tx: Tx, dlqIds: readonly string[], consumer: string): Promise<void>;
   /** Sequenced dead-lettering: this consumer's rows of these subjects that hold later events back (open, replaying or parked). */
   heads?(tx: Tx, consumer: string, subjects: readonly string[]): Promise<SubjectHead[]>;
   /**

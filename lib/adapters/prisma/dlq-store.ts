@@ -82,16 +82,22 @@ async function failedAgain(db: Db | Prisma.TransactionClient, letter: DeadLetter
  * sent are moved on (lib/domain/dlq/sequencing.ts afterHeadResolved), never left behind
  * a resolved row.
  */
-export async function resolveDeadLetter(db: Db | Prisma.TransactionClient, dlqId: string, consumer: string): Promise<void> {
-  const resolved = await db.$executeRawUnsafe(
-    `UPDATE dlq_messages SET status = 'resolved', status_changed_at = now() WHERE id = $1::uuid AND consumer = $2 AND status IN ('open', 'replaying', 'parked')`,
-    dlqId, consumer);
-  if (resolved === 0) return;
-  const waiting = await db.$queryRawUnsafe<{ id: string; status: string; topic: string; partition: number; offset: bigint }[]>(
-    `SELECT id::text, status::text, topic, partition, "offset" FROM dlq_messages WHERE parked_behind = $1::uuid AND status IN ('parked', 'replaying') FOR UPDATE`, dlqId);
-  const next = afterHeadResolved(waiting);
-  if (next.open) await db.$executeRawUnsafe(`UPDATE dlq_messages SET status = 'open', parked_behind = NULL, status_changed_at = now() WHERE id = $1::uuid`, next.open);
-  for (const b of next.behind) await db.$executeRawUnsafe('UPDATE dlq_messages SET parked_behind = $2::uuid WHERE id = $1::uuid', b.id, b.head);
+export async function resolveDeadLetters(db: Db | Prisma.TransactionClient, dlqIds: readonly string[], consumer: string): Promise<void> {
+  const resolved = await db.$queryRawUnsafe<{ id: string }[]>(
+    `UPDATE dlq_messages SET status = 'resolved', status_changed_at = now()
+      WHERE id = ANY($1::uuid[]) AND consumer = $2 AND status IN ('open', 'replaying', 'parked') RETURNING id::text`,
+    [...dlqIds], consumer);
+  if (resolved.length === 0) return;
+  const waiting = await db.$queryRawUnsafe<{ id: string; head: string; status: string; topic: string; partition: number; offset: bigint }[]>(
+    `SELECT id::text, parked_behind::text AS head, status::text, topic, partition, "offset" FROM dlq_messages
+      WHERE parked_behind = ANY($1::uuid[]) AND status IN ('parked', 'replaying') FOR UPDATE`, resolved.map((r) => r.id));
+  const byHead = new Map<string, typeof waiting>();
+  for (const w of waiting) byHead.set(w.head, [...(byHead.get(w.head) ?? []), w]);
+  for (const group of byHead.values()) {
+    const next = afterHeadResolved(group);
+    if (next.open) await db.$executeRawUnsafe(`UPDATE dlq_messages SET status = 'open', parked_behind = NULL, status_changed_at = now() WHERE id = $1::uuid`, next.open);
+    for (const b of next.behind) await db.$executeRawUnsafe('UPDATE dlq_messages SET parked_behind = $2::uuid WHERE id = $1::uuid', b.id, b.head);
+  }
 }
 
 /** Sequenced dead-lettering: the rows of these subjects that hold later events back. */
@@ -124,4 +130,4 @@ export async function parkDeadLetter(db: Prisma.TransactionClient, letter: DeadL
   return 'parked';
 }
 
-export const prismaDeadLetters: DeadLetterStore<Prisma.TransactionClient> = { store: storeDeadLetter, resolve: resolveDeadLetter, heads: subjectHeads, park: parkDeadLetter };
+export const prismaDeadLetters: DeadLetterStore<Prisma.TransactionClient> = { store: storeDeadLetter, resolve: resolveDeadLetters, heads: subjectHeads, park: parkDeadLetter };

@@ -45,12 +45,16 @@ export async function handleOne<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx:
   return scope.ports.span(`${consumer} process ${item.event.type}`, { traceparent: item.event.traceparent, attributes: processSpanAttributes(consumer, item, attempt) }, apply);
 }
 
-/** Claims the inbox for one event and applies it when new; returns whether it was a duplicate. */
-export async function applyOne<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx: Tx, item: BatchItem, attempt: number): Promise<boolean> {
+/**
+ * Claims the inbox for one event and applies it when new; returns whether it was a
+ * duplicate. A replayed event's DLQ row is resolved here unless the caller resolves
+ * the whole run at its end (`resolve: false`), still in this transaction.
+ */
+export async function applyOne<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx: Tx, item: BatchItem, attempt: number, options: { resolve: boolean } = { resolve: true }): Promise<boolean> {
   const fresh = await scope.ports.inbox.claim(tx, scope.consumer, [inboxItemOf(item)]);
   const duplicate = !fresh.has(item.event.id);
   if (!duplicate) await handleOne(scope, tx, item, attempt);
-  await resolveReplayed(scope, tx, [item]);
+  if (options.resolve) await resolveReplayed(scope, tx, [item]);
   return duplicate;
 }
 
@@ -76,14 +80,16 @@ async function applyOneByOne<Tx extends SqlTx>(scope: ProcessorScope<Tx>, items:
   const result: RunResult = { done: 0 };
   await scope.ports.transactions.run(async (tx) => {
     const records: AttemptRecord[] = [];
+    const applied: BatchItem[] = [];
     for (const item of items) {
       // A slow handler must not run the transaction into its timeout: commit what is done and go on in a new one.
       if (result.done > 0 && performance.now() - started > scope.timeoutMs / 2) break;
       const t0 = performance.now();
       await tx.$executeRawUnsafe('SAVEPOINT event');
       try {
-        const duplicate = await applyOne(scope, tx, item, 1);
+        const duplicate = await applyOne(scope, tx, item, 1, { resolve: false });
         await tx.$executeRawUnsafe('RELEASE SAVEPOINT event');
+        applied.push(item);
         records.push(attemptOf(scope.consumer, item, { number: 1, outcome: duplicate ? 'duplicate' : 'ok', durationMs: performance.now() - t0 }));
         result.done++;
       } catch (error) {
@@ -92,6 +98,7 @@ async function applyOneByOne<Tx extends SqlTx>(scope: ProcessorScope<Tx>, items:
         break;
       }
     }
+    await resolveReplayed(scope, tx, applied);
     await scope.ports.attempts.record(tx, records);
   }, { timeoutMs: scope.timeoutMs });
   return result;

@@ -21,11 +21,14 @@ export function replayedDlqId(consumer: string, message: { topic: string; header
 export async function resolveReplayed<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx: Tx, items: readonly BatchItem[]): Promise<void> {
   const resolve = scope.ports.deadLetters.resolve;
   if (!resolve) return;
+  const ids: string[] = [];
   for (const item of items) {
     const headers = (item as BatchItem & { decoded?: { message: { headers: RawHeader[] } } }).decoded?.message.headers;
     const id = replayedDlqId(scope.consumer, { topic: item.message.topic, headers });
-    if (id) await resolve(tx, id, scope.consumer);
+    if (id) ids.push(id);
   }
+  // One statement for the whole run (a replay applies hundreds a second).
+  if (ids.length) await resolve(tx, ids, scope.consumer);
 }
 
 /** Where a message stands in its subject's order: a replay at its original coordinates (lineage headers), anything else where it is. */
