@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   trace: () => import('./trace'),
   dlq: () => import('./dlq'),
   replay: () => import('./replay'),
+  rebuild: () => import('./rebuild'),
   console: () => import('./console'),
 };
 

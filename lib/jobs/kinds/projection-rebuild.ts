@@ -24,6 +24,7 @@ import { demoDriftSpecs, demoProjectionNames } from '../../demo/projections/drif
 import { AppError } from '../../errors';
 import { defineJobKind, type JobContext, type Stopped } from '../job-kind';
 import type { ProjectionJobDeps } from './projection-deps';
+import { pgLogStream } from './projection-rebuild-stream';
 
 export const REBUILD_KIND = 'projection.rebuild';
 
@@ -127,7 +128,7 @@ async function rebuild(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: 
   ctx.progress(cp.done, cp.total, 0);
 
   if (cp.phase === 'fold') {
-    const folded = await foldLog(driftDb, deps.registry, spec, cp.cut, { afterKey: cp.afterKey, pageSize, signal: ctx.signal }, async (page) => {
+    const folded = await foldLog(pgLogStream(deps.env.DATABASE_URL), deps.registry, spec, cp.cut, { afterKey: cp.afterKey, pageSize, signal: ctx.signal }, async (page) => {
       const next: RebuildCheckpoint = { ...cp!, afterKey: page.afterKey, done: cp!.done + page.events, rowsWritten: cp!.rowsWritten + page.rows.length };
       ctx.progress(next.done, next.total, 0);
       await ctx.checkpoint(next, (tx) => store.save(tx, page.rows));
