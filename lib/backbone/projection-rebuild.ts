@@ -166,14 +166,18 @@ export async function foldLog<Row>(
       const events = page.map((r) => decodeLoggedEnvelope(registry, r.envelope)).filter((e): e is EventEnvelope => e !== null);
       const merged = new Map([...carry, ...evolveRows(spec.definition, carry, events)]);
       const last = page.at(-1)!.k;
+      // The greatest finished key: the page's last key before `last`, else the key
+      // carried in from the previous page (when the whole page is `last`'s).
       let lastEvents = 0;
+      let before: string | null = carryKey !== null && carryKey !== last ? carryKey : null;
       for (let i = page.length - 1; i >= 0; i--) {
         if (page[i]!.k !== last) {
-          afterKey = page[i]!.k;
+          before = page[i]!.k;
           break;
         }
         lastEvents++;
       }
+      if (before !== null) afterKey = before;
       // Events of finished keys: the carried key's so far, unless it goes on in this page's last key.
       const finished = last === carryKey ? 0 : carryEvents + page.length - lastEvents;
       carryEvents = last === carryKey ? carryEvents + page.length : lastEvents;
