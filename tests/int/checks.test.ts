@@ -173,6 +173,44 @@ describe('checker', () => {
     expect((await state('dlq.open:shipping')).state).toBe('OK');
   });
 
+  it('drift reports and rebuild jobs drive the projection checks: drift WARN then CRIT, a failed rebuild WARN; clean and rebuilt: OK', async () => {
+    const { rows: [reg] } = await pool.query<{ version: number }>(`SELECT version FROM projection_registry WHERE projection = 'order-summary'`);
+    const report = (status: string, pct: number) =>
+      pool.query(
+        `INSERT INTO drift_reports (id, projection, version, table_name, status, started_at, finished_at, drift_pct, different, missing, extra)
+         VALUES (gen_random_uuid(), 'order-summary', $1, 'order_summary', $2, $3, $3, $4, $5, 0, 0)`,
+        [reg!.version, status, at(-1), pct, Math.round(pct * 10)],
+      );
+    const job = (state: string, error: string | null) =>
+      pool.query(
+        `INSERT INTO background_jobs (id, kind, scope, params, state, error, finished_at) VALUES (gen_random_uuid(), 'projection.rebuild', 'projection:order-summary', '{"projection":"order-summary"}', $1::"JobState", $2, $3)`,
+        [state, error, at(-1)],
+      );
+    const from = new Date(clock.getTime() + 1);
+    await report('drift', 0.5);
+    await job('failed', 'target table already exists');
+    await tick({});
+    expect((await state('projection.drift:order-summary')).state).toBe('WARN');
+    expect((await state('projection.drift:order-summary')).evidence).toContain('0.5% of rows drifted');
+    const rebuild = await state('projection.rebuild:order-summary');
+    expect(rebuild.state).toBe('WARN');
+    expect(rebuild.evidence).toContain('target table already exists');
+    expect(rebuild.facts.jobId).toEqual(expect.any(String));
+    await report('drift', 4);
+    await tick({});
+    expect((await state('projection.drift:order-summary')).state).toBe('CRIT');
+    await report('clean', 0);
+    await job('succeeded', null);
+    await tick({});
+    expect((await state('projection.drift:order-summary')).state).toBe('OK');
+    expect((await state('projection.rebuild:order-summary')).state).toBe('OK');
+    const inc = await pool.query(`SELECT check_id, worst_state, ended_at FROM incidents WHERE subject = 'order-summary' AND started_at >= $1 ORDER BY check_id`, [from]);
+    expect(inc.rows.map((r) => [r.check_id, r.worst_state, r.ended_at !== null])).toEqual([
+      ['projection.drift:order-summary', 'CRIT', true],
+      ['projection.rebuild:order-summary', 'WARN', true],
+    ]);
+  });
+
   it('sent every transition, signed, with the runbook link; retried the refused first attempt with backoff', async () => {
     // Move past the first retry's backoff (5 s) and let the checker send again.
     clock = new Date(clock.getTime() + 6_000);
