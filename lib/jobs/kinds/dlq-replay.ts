@@ -8,7 +8,7 @@
 // transaction that applies it (docs/dlq.md).
 import { z } from 'zod';
 import type { Producer } from 'kafkajs';
-import type { Db } from '../../adapters/prisma/client';
+import type { Db, Prisma } from '../../adapters/prisma/client';
 import { replayTopicOf } from '../../backbone/consumer-definition';
 import { replaySelectionSchema, selectionFilter } from '../../domain/dlq/selection';
 import { replayHeadersOf, storedHeadersOf } from '../../domain/dlq/replay-rules';
@@ -46,6 +46,7 @@ export interface DlqReplayDeps {
 
 /** Most rows per batch: a quarter second's worth at the rate, at most this many (2,000/s → 500). */
 const BATCH = 500;
+const batchSizeOf = (rate: number) => Math.min(BATCH, Math.max(1, Math.ceil(rate / 4)));
 /** How often the in-flight count (the consumer's lag on this replay) is checked. */
 const LAG_CHECK_MS = 1_000;
 
@@ -82,8 +83,8 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
   for (;;) {
     if (ctx.shouldStop()) return ctx.stopped;
     const bucket = await rate.bucket();
-    const take = canaryPassed ? Math.min(BATCH, Math.max(1, Math.ceil(bucket.ratePerSecond / 4))) : Math.max(1, Math.min(BATCH, p.canary - done));
-    const rows = await withParked(db, p.consumer, ctx.jobId, await db.dlqMessage.findMany({ where: { AND: [selected, afterCoordinates(after)] }, orderBy: originalOrder, take: take }));
+    const take = canaryPassed ? batchSizeOf(bucket.ratePerSecond) : Math.max(1, Math.min(BATCH, p.canary - done));
+    const rows = await withParked(db, p.consumer, ctx.jobId, await nextInOrder(db, selected, after, take));
     if (rows.length === 0) break;
     // Tokens first: a pause or cancel during the wait leaves no row marked and unsent.
     const wait = bucket.reserve(rows.length, Date.now());
@@ -124,6 +125,27 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
 
 type Row = Awaited<ReturnType<Db['dlqMessage']['findMany']>>[number];
 
+/**
+ * The next `take` selected rows after the cursor in original order. Asked as up to three
+ * range queries (rest of the partition, later partitions, later topics), each an index
+ * range on (consumer, topic, partition, offset), so a batch costs the same at the end of
+ * a 100,000-row replay as at its start (one OR-ed condition would walk from the start).
+ */
+async function nextInOrder(db: Db, selected: Prisma.DlqMessageWhereInput, after: Coordinates | null, take: number): Promise<Row[]> {
+  if (!after) return db.dlqMessage.findMany({ where: selected, orderBy: originalOrder, take });
+  const rows: Row[] = [];
+  const ranges: Prisma.DlqMessageWhereInput[] = [
+    { topic: after.topic, partition: after.partition, offset: { gt: BigInt(after.offset) } },
+    { topic: after.topic, partition: { gt: after.partition } },
+    { topic: { gt: after.topic } },
+  ];
+  for (const range of ranges) {
+    rows.push(...(await db.dlqMessage.findMany({ where: { AND: [selected, range] }, orderBy: originalOrder, take: take - rows.length })));
+    if (rows.length >= take) break;
+  }
+  return rows;
+}
+
 /** The batch with each row's parked events (not yet sent by another job) right after it. */
 async function withParked(db: Db, consumer: string, jobId: string, rows: Row[]): Promise<Row[]> {
   if (rows.length === 0) return rows;
@@ -145,7 +167,9 @@ function createRate(db: Db, requested: number) {
       checkedAt = now;
       const setting = await db.dlqSetting.findUnique({ where: { id: 1 } }).catch(() => null);
       const rate = setting ? Math.max(1, Math.min(requested, setting.rateCap)) : requested;
-      if (!current || current.ratePerSecond !== rate) current = createTokenBucket({ ratePerSecond: rate, startMs: now });
+      // Burst = one batch: the time spent reading and marking a batch earns the tokens of the
+      // next (a smaller burst would drop them and the rate would fall short of the target).
+      if (!current || current.ratePerSecond !== rate) current = createTokenBucket({ ratePerSecond: rate, burst: batchSizeOf(rate), startMs: now });
       return current;
     },
   };
