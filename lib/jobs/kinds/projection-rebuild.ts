@@ -78,6 +78,8 @@ export function createProjectionRebuildJob(getDeps: () => Promise<ProjectionJobD
         return await rebuild(ctx, deps);
       } catch (error) {
         if (error instanceof Stop || ctx.shouldStop()) return stop(ctx, deps);
+        // The run ends failed (a final state): the half-built version goes with it.
+        await discardBuild(ctx, deps).catch(() => undefined);
         throw error;
       }
     },
@@ -87,13 +89,17 @@ export function createProjectionRebuildJob(getDeps: () => Promise<ProjectionJobD
 /** Paused or stopping: the checkpoint stands. Cancelled: the half-built version goes. */
 async function stop(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: ProjectionJobDeps): Promise<Stopped> {
   const [job] = await deps.db.$queryRawUnsafe<Array<{ state: string }>>(`SELECT state::text FROM background_jobs WHERE id = $1::uuid`, ctx.jobId);
-  if (job?.state === 'cancelling') {
-    await deps.db.$transaction(async (tx) => {
-      const row = await versionOfJob(tx, ctx.params.projection, ctx.jobId);
-      if (row?.state === 'building') await dropVersionTable(tx, (await versionRow(tx, row.projection, row.version, true))!, 'failed');
-    });
-  }
+  if (job?.state === 'cancelling') await discardBuild(ctx, deps);
   return ctx.stopped;
+}
+
+/** The version this job was building becomes failed and its table and checkpoints are dropped. */
+async function discardBuild(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: ProjectionJobDeps): Promise<void> {
+  await deps.db.$transaction(async (tx) => {
+    const row = await versionOfJob(tx, ctx.params.projection, ctx.jobId);
+    const locked = row && (await versionRow(tx, row.projection, row.version, true));
+    if (locked?.state === 'building') await dropVersionTable(tx, locked, 'failed');
+  });
 }
 
 async function rebuild(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: ProjectionJobDeps) {
