@@ -22,7 +22,10 @@
 //   api_*   — the read behind GET /api/traces/:traceId (getTraceView: one statement +
 //             building the timeline + JSON serialisation), in process: HTTP, the session
 //             and the role check are not included.
+// Then 100 more lookups whose statements are EXPLAIN ANALYZEd: the database's own time
+// (planning + execution), apart from the client's and the scheduler's.
 // BENCH_TRACE_EXPLAIN=1 prints EXPLAIN (ANALYZE, BUFFERS) of both statements for one flow.
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +40,7 @@ import { percentile, round } from './support';
 
 const EVENTS = Number(process.env.BENCH_TRACE_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_TRACE_RUNS ?? 300);
+const SERVER_RUNS = 100;
 /** Flows interleaved in the log: one flow's 4 events are WINDOW positions apart. */
 const WINDOW = 1000;
 const CHUNK = 400_000; // events per INSERT statement (a multiple of 4 × WINDOW)
@@ -181,10 +185,9 @@ async function seed(c: pg.Client): Promise<void> {
   for (const t of BIG_TABLES) await c.query(`VACUUM (ANALYZE) ${t}`);
 }
 
-async function explain(db: Db, url: string, traceId: string, subject: string): Promise<void> {
-  // The statements as the reads send them, captured from one lookup, then EXPLAIN ANALYZEd with their parameters.
-  const statements: Array<{ sql: string; params: unknown[] }> = [];
-  const rec = new Proxy(db, {
+/** The db the reads get, recording every raw statement with its parameters. */
+function recording(target: Db, statements: Array<{ sql: string; params: unknown[] }>): Db {
+  return new Proxy(target, {
     get(t, prop, receiver) {
       if (prop !== '$queryRawUnsafe') return Reflect.get(t, prop, receiver);
       return (sql: string, ...params: unknown[]) => {
@@ -192,7 +195,13 @@ async function explain(db: Db, url: string, traceId: string, subject: string): P
         return t.$queryRawUnsafe(sql, ...params);
       };
     },
-  }) as Db;
+  });
+}
+
+async function explain(db: Db, url: string, traceId: string, subject: string): Promise<void> {
+  // The statements as the reads send them, captured from one lookup, then EXPLAIN ANALYZEd with their parameters.
+  const statements: Array<{ sql: string; params: unknown[] }> = [];
+  const rec = recording(db, statements);
   await findFlows(rec, subject);
   await getTraceView(rec, { groupPrefix: 'signalbox' }, traceId);
   await withClient(url, async (c) => {
@@ -208,15 +217,33 @@ const load0 = loadavg();
 const url = await benchDatabase();
 const db = createDb(url, { poolSize: 4 });
 try {
+  // Ids are picked on a connection of their own, so the reads' connections do only the reads.
+  const picker = new pg.Client({ connectionString: url });
+  await picker.connect();
   const pick = async () => {
     const position = 1 + Math.floor(Math.random() * (EVENTS - 8));
-    const [row] = await db.$queryRawUnsafe<[Record<string, string>]>(
+    const { rows } = await picker.query<Record<string, string>>(
       `SELECT trace_id, subject, event_id::text, correlation_id::text, (SELECT id::text FROM dlq_messages d WHERE d.trace_id = o.trace_id LIMIT 1) AS dlq_id
        FROM outbox_events o WHERE position = $1`,
-      position,
+      [position],
     );
-    return row;
+    return rows[0]!;
   };
+  // CPU time (user + system) of the reads: this process's, and the PostgreSQL backends' serving
+  // its pool (from /proc, same machine). Unlike latencies, not inflated by waiting for a core.
+  const pickerPid = (await picker.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).rows[0]!.pid;
+  const backendCpuMs = async () => {
+    const { rows } = await picker.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> $1 AND backend_type = 'client backend'`, [pickerPid]);
+    let ticks = 0;
+    for (const { pid } of rows) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+      if (!stat) return NaN; // PostgreSQL on another host: not measurable
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+    return ticks * 10; // USER_HZ = 100
+  };
+  let cpu0 = { db: 0, node: process.cpuUsage() };
   if (process.env.BENCH_TRACE_EXPLAIN === '1') {
     const row = await pick();
     await explain(db, url, row.trace_id!, row.subject!);
@@ -238,12 +265,34 @@ try {
     JSON.stringify(view);
     const c = performance.now();
     if (view.summary.events !== 4) throw new Error(`flow ${row.trace_id} has ${view.summary.events} events, expected 4`);
+    if (i === 9) cpu0 = { db: await backendCpuMs(), node: process.cpuUsage() };
     if (i < 10) continue; // warm-up
     query.push(b - a);
     api.push(c - b);
     total.push(c - a);
   }
   const loadEnd = loadavg();
+  const cpu = { db: ((await backendCpuMs()) - cpu0.db) / RUNS, node: (() => { const u = process.cpuUsage(cpu0.node); return (u.user + u.system) / 1000 / RUNS; })() };
+  // What the database itself spends (planning + execution, from EXPLAIN ANALYZE of the very
+  // statements the reads send), for SERVER_RUNS more lookups: tells the server's share of the
+  // latencies above from the client's and the scheduler's (waiting for one of 2 shared cores).
+  const server = { search: [] as number[], timeline: [] as number[] };
+  await withClient(url, async (c) => {
+    for (let i = 0; i < SERVER_RUNS; i++) {
+      const row = await pick();
+      const statements: Array<{ sql: string; params: unknown[] }> = [];
+      const rec = recording(db, statements);
+      const found = await findFlows(rec, row[kinds[i % kinds.length]!] ?? row.event_id!);
+      await getTraceView(rec, { groupPrefix: 'signalbox' }, found.flows[0]!.traceId);
+      for (const [j, st] of statements.entries()) {
+        const { rows } = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, SUMMARY, TIMING OFF) ${st.sql}`, st.params);
+        const text = rows.map((r) => r['QUERY PLAN']).join('\n');
+        const ms = Number(/Planning Time: ([\d.]+)/.exec(text)?.[1]) + Number(/Execution Time: ([\d.]+)/.exec(text)?.[1]);
+        (j === 0 ? server.search : server.timeline).push(ms);
+      }
+    }
+  });
+  for (const xs of [server.search, server.timeline]) xs.sort((x, y) => x - y);
   for (const xs of [query, api, total]) xs.sort((x, y) => x - y);
   const result = {
     bench: 'trace',
@@ -255,8 +304,14 @@ try {
   console.log(`load average: ${load0.map((x) => round(x, 1)).join(' ')} before seeding/reuse, ${loadStart.map((x) => round(x, 1)).join(' ')} at the first lookup, ${loadEnd.map((x) => round(x, 1)).join(' ')} at the last`);
   console.log(`search (findFlows, 1 statement): p50 ${result.query_p50_ms} ms, p95 ${round(percentile(query, 95), 2)} ms, p99 ${result.query_p99_ms} ms, max ${round(query.at(-1)!, 2)} ms`);
   console.log(`timeline read (getTraceView, 1 statement): p50 ${round(percentile(api, 50), 2)} ms, p95 ${result.api_p95_ms} ms, p99 ${round(percentile(api, 99), 2)} ms`);
+  console.log(
+    `in the database (planning + execution, EXPLAIN ANALYZE, ${SERVER_RUNS} lookups): search p50 ${round(percentile(server.search, 50), 2)} ms, p99 ${round(percentile(server.search, 99), 2)} ms; ` +
+      `timeline p50 ${round(percentile(server.timeline, 50), 2)} ms, p95 ${round(percentile(server.timeline, 95), 2)} ms, p99 ${round(percentile(server.timeline, 99), 2)} ms`,
+  );
+  console.log(`CPU per lookup (search + timeline, averaged over ${RUNS}): PostgreSQL backends ${round(cpu.db, 2)} ms, this process (Prisma, building, JSON) ${round(cpu.node, 2)} ms`);
   console.log(`paste → timeline data (both): p50 ${round(percentile(total, 50), 2)} ms, p95 ${round(percentile(total, 95), 2)} ms, over ${RUNS} lookups`);
   console.log(JSON.stringify(result));
+  await picker.end();
 } finally {
   await db.$disconnect();
   if (process.env.BENCH_TRACE_DROP === '1') await withClient(await urlOf('postgres'), (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
