@@ -32,13 +32,26 @@
 //               (sorted by seconds behind, 500 groups with sparklines) + JSON;
 //   consumers_filtered — the same with ?status=WARN,STALL&sort=-lag.
 // p95_ms in the last line is the worse of the overview and consumers p95.
+//
+// BENCH_CONSOLE_HTTP=1 times HTTP instead against a production server (`next start`,
+// needs `npm run build` first; hold /tmp/coord/e2e.lock meanwhile, .next is shared) on
+// this database: first the recent data is moved to the real clock as if the sampler and
+// the relay had kept running (the latest tick, the last 16 min of rollups, the last 5 min
+// of outbox events and samples, 15 min of attempts, copied forward; heartbeats now), then
+// BENCH_CONSOLE_RUNS rounds of GET /api/consumers/overview (the Overview's consumer tiles)
+// and GET /api/consumers (the Consumers page's data) with an API token (those routes take
+// one; the Overview's other requests need a session and are timed in process only).
 // BENCH_CONSOLE_EXPLAIN=1 prints EXPLAIN (ANALYZE, BUFFERS) of the lag and outbox statements.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createDb } from '../lib/adapters/prisma/client';
+import { newApiToken } from '../lib/adapters/api-token';
 import { applyMigrations } from '../lib/tooling/schema-engine';
 import { getConsumersOverview } from '../lib/read/get-consumers-overview';
 import { listConsumerGroups } from '../lib/read/list-consumer-groups';
@@ -220,100 +233,219 @@ async function seed(c: pg.Client): Promise<void> {
   for (const t of BIG_TABLES) await c.query(`VACUUM (ANALYZE) ${t}`);
 }
 
+/** Moves the recent data to the real clock, as if the sampler and the relay had kept running since the seed. */
+async function catchUp(url: string): Promise<void> {
+  await withClient(url, async (c) => {
+    await c.query(
+      `CREATE TEMP TABLE shift AS SELECT now() - (SELECT max(at) FROM lag_samples) AS d, (SELECT max(at) FROM lag_samples) AS t`,
+    );
+    const cols = `group_id, state, members, status, evidence, lag, replay_lag, no_commit_partitions, data_loss_partitions, seconds_behind, seconds_source, consume_rate, produce_rate, eta_seconds, partitions`;
+    await c.query(`INSERT INTO lag_samples (at, ${cols}) SELECT now(), ${cols} FROM lag_samples WHERE at = (SELECT t FROM shift)`);
+    await c.query(`
+      INSERT INTO lag_rollups_1m (bucket, group_id, samples, max_lag, avg_lag, max_seconds, worst_status, last_status)
+      SELECT bucket + date_trunc('minute', (SELECT d FROM shift) + interval '59 s'), group_id, samples, max_lag, avg_lag, max_seconds, worst_status, last_status
+      FROM lag_rollups_1m WHERE bucket >= date_trunc('minute', (SELECT t FROM shift)) - interval '16 min'
+      ON CONFLICT (group_id, bucket) DO UPDATE SET max_lag = EXCLUDED.max_lag, samples = EXCLUDED.samples`);
+    await c.query(`
+      INSERT INTO outbox_events (position, event_id, type, version, source, subject, lane, trace_id, traceparent, correlation_id, topic, envelope, occurred_at, created_at, published_at, partition, "offset")
+      SELECT m.p + row_number() OVER (ORDER BY o.position), md5('x' || (m.p + row_number() OVER (ORDER BY o.position)))::uuid, o.type, o.version, o.source, o.subject, o.lane,
+             o.trace_id, o.traceparent, o.correlation_id, o.topic, o.envelope, o.occurred_at + s.d, o.created_at + s.d, o.published_at + s.d, o.partition, o."offset" + 1000000
+      FROM outbox_events o, shift s, (SELECT max(position) AS p FROM outbox_events) m
+      WHERE o.published_at > s.t - interval '5 min' AND o.published_at <= s.t`);
+    await c.query(`SELECT setval(pg_get_serial_sequence('outbox_events', 'position'), (SELECT max(position) FROM outbox_events))`);
+    await c.query(`
+      INSERT INTO consumer_attempts (consumer, event_id, trace_id, topic, partition, "offset", attempt, outcome, duration_ms, error_class, at)
+      SELECT consumer, event_id, trace_id, topic, partition, "offset", attempt, outcome, duration_ms, error_class, at + (SELECT d FROM shift)
+      FROM consumer_attempts WHERE at > (SELECT t FROM shift) - interval '15 min' AND at <= (SELECT t FROM shift)`);
+    await c.query(`
+      INSERT INTO outbox_samples (at, backlog, oldest_unpublished_at, published, relay_rate)
+      SELECT at + (SELECT d FROM shift), backlog, now() - interval '10 s', published, relay_rate FROM outbox_samples
+      WHERE at > (SELECT t FROM shift) - interval '6 min' AND at <= (SELECT t FROM shift) ON CONFLICT DO NOTHING`);
+    await c.query(`UPDATE process_heartbeats SET last_beat_at = now()`);
+    await c.query(`ANALYZE lag_samples, lag_rollups_1m, outbox_events, consumer_attempts, outbox_samples`);
+  });
+}
+
+async function httpPhase(url: string): Promise<Record<string, number>> {
+  await catchUp(url);
+  const { token, hash, prefix } = newApiToken();
+  await withClient(url, (c) =>
+    c.query(`INSERT INTO api_tokens (id, name, prefix, token_hash, created_by) VALUES (gen_random_uuid(), 'bench-console', $1, $2, 'bench')`, [prefix, hash]),
+  );
+  const port = Number(process.env.BENCH_CONSOLE_PORT ?? 3199);
+  const base = `http://127.0.0.1:${port}`;
+  const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
+  const server = spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
+    cwd: root,
+    detached: true,
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      NEXTAUTH_SECRET: randomBytes(36).toString('base64url'),
+      NEXTAUTH_URL: base,
+      NEXT_TELEMETRY_DISABLED: '1',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  try {
+    for (let tries = 0; ; tries++) {
+      const ok = await fetch(`${base}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (tries > 120) throw new Error(`next start did not answer ${base}/api/health within 60 s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const get = async (p: string) => {
+      const a = performance.now();
+      const res = await fetch(`${base}${p}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await res.json()) as { groups?: unknown };
+      if (!res.ok) throw new Error(`GET ${p}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+      return performance.now() - a;
+    };
+    const xs: Record<string, number[]> = { http_overview_tiles: [], http_consumers: [] };
+    for (let i = 0; i < RUNS + 5; i++) {
+      const o = await get('/api/consumers/overview');
+      const l = await get('/api/consumers');
+      if (i < 5) continue;
+      xs.http_overview_tiles!.push(o);
+      xs.http_consumers!.push(l);
+    }
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(xs)) {
+      v.sort((a, b) => a - b);
+      console.log(
+        `${k.padEnd(22)} p50 ${round(percentile(v, 50), 1)} ms, p95 ${round(percentile(v, 95), 1)} ms, max ${round(v.at(-1)!, 1)} ms (GET with an API token, loopback)`,
+      );
+      out[`${k}_p95_ms`] = round(percentile(v, 95), 1);
+    }
+    return out;
+  } finally {
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 const load0 = loadavg();
 const url = await benchDatabase();
 const db = createDb(url, { poolSize: 10 });
 try {
-  const [{ seeded_at: seededAt }] = await withClient(url, (c) => c.query<{ seeded_at: Date }>(`SELECT seeded_at FROM bench_meta`)).then(
-    (r) => r.rows as [{ seeded_at: Date }],
-  );
-  const now = () => new Date(seededAt.getTime() + 2_000);
-  const defaultQuery = consumerListQuerySchema.parse({});
-  const filtered = consumerListQuerySchema.parse({ status: 'WARN,STALL', sort: '-lag' });
-
-  if (process.env.BENCH_CONSOLE_EXPLAIN === '1') {
-    await withClient(url, async (c) => {
-      const since = new Date(now().getTime() - 15 * 60_000);
-      const ids = (
-        await c.query<{ group_id: string }>(`SELECT group_id FROM lag_samples WHERE at = (SELECT max(at) FROM lag_samples) LIMIT 500`)
-      ).rows.map((r) => r.group_id);
-      const statements: Array<[string, string, unknown[]]> = [
-        ['latest tick', `SELECT * FROM lag_samples WHERE at = (SELECT max(at) FROM lag_samples)`, []],
-        [
-          'sparklines',
-          `SELECT group_id, bucket, max_lag AS lag FROM lag_rollups_1m WHERE group_id = ANY($1::text[]) AND bucket >= date_trunc('minute', $2::timestamptz) ORDER BY group_id, bucket`,
-          [ids, since],
-        ],
-        ['published in window', `SELECT count(*) FROM outbox_events WHERE published_at >= $1`, [new Date(now().getTime() - 300_000)]],
-      ];
-      for (const [label, sql, params] of statements) {
-        const { rows } = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
-        console.log(`--- ${label}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
-      }
-    });
-  }
-
-  const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
-    const a = performance.now();
-    const r = await f();
-    JSON.stringify(r);
-    return [r, performance.now() - a];
-  };
-  const series: Record<string, number[]> = {
-    overview: [],
-    consumers: [],
-    consumers_filtered: [],
-    getConsumersOverview: [],
-    getSystemPulse: [],
-    listChecks: [],
-    getDemoKnobs: [],
-  };
-  let check = '';
-  const loadStart = loadavg();
-  for (let i = 0; i < RUNS + 5; i++) {
-    const t = now();
-    const [parts, overviewMs] = await timed(() =>
-      Promise.all([
-        timed(() => getConsumersOverview(db, t)),
-        timed(() => getSystemPulse(db, t)),
-        timed(() => listChecks(db, t)),
-        timed(() => getDemoKnobs(db)),
-      ]),
+  if (process.env.BENCH_CONSOLE_HTTP === '1') {
+    const http = await httpPhase(url);
+    console.log(
+      `load average: ${load0.map((x) => round(x, 1)).join(' ')} at start, ${loadavg()
+        .map((x) => round(x, 1))
+        .join(' ')} at the end`,
     );
-    const [list, consumersMs] = await timed(() => listConsumerGroups(db, t, defaultQuery));
-    const [, filteredMs] = await timed(() => listConsumerGroups(db, t, filtered));
-    if (i === 0) {
-      const overview = parts[0][0];
-      const pulse = parts[1][0];
-      check = `overview: ${overview.groups.total} groups ${JSON.stringify(overview.groups.byStatus)}, worst ${overview.worst?.groupId} ${overview.worst?.secondsBehind} s, sampler ${overview.sampler.state}, outbox backlog ${overview.outbox.backlog}; pulse: published in window ${pulse.outbox.publishedInWindow}, last position ${pulse.outbox.lastPosition}; consumers: ${list.total} groups, ${list.groups.length} listed, sparkline points of the first ${list.groups[0]?.sparkline.length}`;
-      if (overview.groups.total !== GROUPS || list.groups.length !== 500 || (list.groups[0]?.sparkline.length ?? 0) < 15)
-        throw new Error(`unexpected figures: ${check}`);
+    console.log(
+      JSON.stringify({
+        bench: 'console',
+        mode: 'http',
+        events: EVENTS,
+        groups: GROUPS,
+        p95_ms: Math.max(...Object.values(http)),
+        ...http,
+        loadavg_1m: round(loadavg()[0]!, 2),
+      }),
+    );
+  } else {
+    const [{ seeded_at: seededAt }] = await withClient(url, (c) => c.query<{ seeded_at: Date }>(`SELECT seeded_at FROM bench_meta`)).then(
+      (r) => r.rows as [{ seeded_at: Date }],
+    );
+    const now = () => new Date(seededAt.getTime() + 2_000);
+    const defaultQuery = consumerListQuerySchema.parse({});
+    const filtered = consumerListQuerySchema.parse({ status: 'WARN,STALL', sort: '-lag' });
+
+    if (process.env.BENCH_CONSOLE_EXPLAIN === '1') {
+      await withClient(url, async (c) => {
+        const since = new Date(now().getTime() - 15 * 60_000);
+        const ids = (
+          await c.query<{ group_id: string }>(`SELECT group_id FROM lag_samples WHERE at = (SELECT max(at) FROM lag_samples) LIMIT 500`)
+        ).rows.map((r) => r.group_id);
+        const statements: Array<[string, string, unknown[]]> = [
+          ['latest tick', `SELECT * FROM lag_samples WHERE at = (SELECT max(at) FROM lag_samples)`, []],
+          [
+            'sparklines',
+            `SELECT group_id, bucket, max_lag AS lag FROM lag_rollups_1m WHERE group_id = ANY($1::text[]) AND bucket >= date_trunc('minute', $2::timestamptz) ORDER BY group_id, bucket`,
+            [ids, since],
+          ],
+          ['published in window', `SELECT count(*) FROM outbox_events WHERE published_at >= $1`, [new Date(now().getTime() - 300_000)]],
+        ];
+        for (const [label, sql, params] of statements) {
+          const { rows } = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+          console.log(`--- ${label}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+        }
+      });
     }
-    if (i < 5) continue;
-    series.overview!.push(overviewMs);
-    series.consumers!.push(consumersMs);
-    series.consumers_filtered!.push(filteredMs);
-    (['getConsumersOverview', 'getSystemPulse', 'listChecks', 'getDemoKnobs'] as const).forEach((k, j) => series[k]!.push(parts[j]![1]));
+
+    const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+      const a = performance.now();
+      const r = await f();
+      JSON.stringify(r);
+      return [r, performance.now() - a];
+    };
+    const series: Record<string, number[]> = {
+      overview: [],
+      consumers: [],
+      consumers_filtered: [],
+      getConsumersOverview: [],
+      getSystemPulse: [],
+      listChecks: [],
+      getDemoKnobs: [],
+    };
+    let check = '';
+    const loadStart = loadavg();
+    for (let i = 0; i < RUNS + 5; i++) {
+      const t = now();
+      const [parts, overviewMs] = await timed(() =>
+        Promise.all([
+          timed(() => getConsumersOverview(db, t)),
+          timed(() => getSystemPulse(db, t)),
+          timed(() => listChecks(db, t)),
+          timed(() => getDemoKnobs(db)),
+        ]),
+      );
+      const [list, consumersMs] = await timed(() => listConsumerGroups(db, t, defaultQuery));
+      const [, filteredMs] = await timed(() => listConsumerGroups(db, t, filtered));
+      if (i === 0) {
+        const overview = parts[0][0];
+        const pulse = parts[1][0];
+        check = `overview: ${overview.groups.total} groups ${JSON.stringify(overview.groups.byStatus)}, worst ${overview.worst?.groupId} ${overview.worst?.secondsBehind} s, sampler ${overview.sampler.state}, outbox backlog ${overview.outbox.backlog}; pulse: published in window ${pulse.outbox.publishedInWindow}, last position ${pulse.outbox.lastPosition}; consumers: ${list.total} groups, ${list.groups.length} listed, sparkline points of the first ${list.groups[0]?.sparkline.length}`;
+        if (overview.groups.total !== GROUPS || list.groups.length !== 500 || (list.groups[0]?.sparkline.length ?? 0) < 15)
+          throw new Error(`unexpected figures: ${check}`);
+      }
+      if (i < 5) continue;
+      series.overview!.push(overviewMs);
+      series.consumers!.push(consumersMs);
+      series.consumers_filtered!.push(filteredMs);
+      (['getConsumersOverview', 'getSystemPulse', 'listChecks', 'getDemoKnobs'] as const).forEach((k, j) => series[k]!.push(parts[j]![1]));
+    }
+    const loadEnd = loadavg();
+    for (const xs of Object.values(series)) xs.sort((a, b) => a - b);
+    const p = (k: string, q: number) => round(percentile(series[k]!, q), 1);
+    console.log(check);
+    console.log(
+      `load average: ${load0.map((x) => round(x, 1)).join(' ')} at start, ${loadStart.map((x) => round(x, 1)).join(' ')} at the first timed read, ${loadEnd.map((x) => round(x, 1)).join(' ')} at the last`,
+    );
+    for (const k of Object.keys(series))
+      console.log(`${k.padEnd(22)} p50 ${p(k, 50)} ms, p95 ${p(k, 95)} ms, max ${round(series[k]!.at(-1)!, 1)} ms`);
+    const result = {
+      bench: 'console',
+      events: EVENTS,
+      groups: GROUPS,
+      p95_ms: Math.max(p('overview', 95), p('consumers', 95)),
+      overview_p95_ms: p('overview', 95),
+      consumers_p95_ms: p('consumers', 95),
+      loadavg_1m: round(loadEnd[0]!, 2),
+    };
+    console.log(JSON.stringify(result));
   }
-  const loadEnd = loadavg();
-  for (const xs of Object.values(series)) xs.sort((a, b) => a - b);
-  const p = (k: string, q: number) => round(percentile(series[k]!, q), 1);
-  console.log(check);
-  console.log(
-    `load average: ${load0.map((x) => round(x, 1)).join(' ')} at start, ${loadStart.map((x) => round(x, 1)).join(' ')} at the first timed read, ${loadEnd.map((x) => round(x, 1)).join(' ')} at the last`,
-  );
-  for (const k of Object.keys(series))
-    console.log(`${k.padEnd(22)} p50 ${p(k, 50)} ms, p95 ${p(k, 95)} ms, max ${round(series[k]!.at(-1)!, 1)} ms`);
-  const result = {
-    bench: 'console',
-    events: EVENTS,
-    groups: GROUPS,
-    p95_ms: Math.max(p('overview', 95), p('consumers', 95)),
-    overview_p95_ms: p('overview', 95),
-    consumers_p95_ms: p('consumers', 95),
-    loadavg_1m: round(loadEnd[0]!, 2),
-  };
-  console.log(JSON.stringify(result));
 } finally {
   await db.$disconnect();
   if (process.env.BENCH_CONSOLE_DROP === '1')
