@@ -91,6 +91,12 @@ export interface DeadLetter {
 export interface DeadLetterStore<Tx extends SqlTx> {
   /** One row per (consumer, topic, partition, offset): storing again updates it. Returns its id. */
   store(tx: Tx, letter: DeadLetter): Promise<string>;
+  /**
+   * Which of these events this consumer has dead-lettered already (a row in any status). A
+   * copy delivered again (offsets not yet committed when a consumer restarted, or re-sent by
+   * the relay) must not be applied behind its dead letter; only a replay applies it.
+   */
+  deadLettered?(tx: Tx, consumer: string, eventIds: readonly string[]): Promise<ReadonlySet<string>>;
   /** Replayed dead letters were applied (or found applied): mark their rows resolved in the same transaction. */
   resolve?(tx: Tx, dlqIds: readonly string[], consumer: string): Promise<void>;
   /** Sequenced dead-lettering: this consumer's rows of these subjects that hold later events back (open, replaying or parked). */

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createMessageProcessor, type IncomingMessage } from '@/lib/backbone/processor';
 import { decodeIncoming, nextStep } from '@/lib/backbone/processor/plan';
-import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import { AppError } from '@/lib/errors';
 import type { AttemptRecord, DeadLetter, SqlTx } from '@/lib/backbone/ports';
 import { buildEnvelope } from '@/lib/domain/events/envelope';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
@@ -65,7 +66,11 @@ function memoryPorts() {
       },
     },
     attempts: { record: async (_tx: SqlTx, records: readonly AttemptRecord[]) => void attempts.push(...records) },
-    deadLetters: { store: async (_tx: SqlTx, letter: DeadLetter) => (letters.push(letter), 'id') },
+    deadLetters: {
+      store: async (_tx: SqlTx, letter: DeadLetter) => (letters.push(letter), 'id'),
+      deadLettered: async (_tx: SqlTx, consumer: string, ids: readonly string[]) =>
+        new Set(letters.filter((l) => l.consumer === consumer && l.eventId && ids.includes(l.eventId)).map((l) => l.eventId!)),
+    },
     outbox: { append: async () => [] },
   };
   return { ports, attempts, letters };
@@ -140,6 +145,42 @@ describe('message processor', () => {
     expect(letters[0]!.attempts).toHaveLength(3);
     expect(attempts.map((a) => a.outcome)).toEqual(['retry', 'retry', 'dead_lettered']);
   });
+  it('never applies an event behind its own dead letter when it is delivered again or re-sent; a replay still applies it', async () => {
+    // Found by the fault suite: a message dead-lettered shortly before a restart was delivered
+    // again (its offset not yet committed), and the handler, succeeding this time, applied it:
+    // the event ended both applied and dead-lettered.
+    const { ports, attempts, letters } = memoryPorts();
+    let calls = 0;
+    const applied: string[] = [];
+    const definition: ConsumerDefinition = {
+      name: 'flaky',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      async handle(event) {
+        if (calls++ === 0) throw new AppError('permanent', 'refused once');
+        applied.push(event.id);
+      },
+    };
+    const log: string[] = [];
+    const processor = createMessageProcessor(definition, { ...ports, registry, sleep: async () => {}, log: (line) => log.push(line) });
+    const first = message(7);
+    await processor.process([first], { onDone: () => {} });
+    expect(letters).toHaveLength(1);
+
+    const done: string[] = [];
+    const resent = { ...first, offset: '12' };
+    const later = message(13);
+    await processor.process([first, resent, later], { onDone: (m) => done.push(m.offset) });
+    expect(done).toEqual(['7', '12', '13']);
+    expect(applied).toEqual([JSON.parse(later.value!.toString()).id]);
+    expect(log.filter((l) => /was dead-lettered before; not applied again/.test(l))).toHaveLength(2);
+
+    const replay = { ...first, topic: replayTopicOf('flaky'), offset: '0', headers: [{ key: 'signalbox-dlq-id', valueBase64: Buffer.from(randomUUID()).toString('base64') }] };
+    await processor.process([replay], { onDone: () => {} });
+    expect(applied).toContain(JSON.parse(first.value!.toString()).id);
+    expect(attempts.filter((a) => a.outcome === 'ok')).toHaveLength(2);
+  });
+
   it('leaves a message for redelivery instead of dead-lettering it when the database stays unavailable past the attempt budget', async () => {
     const { ports, letters } = memoryPorts();
     const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' });

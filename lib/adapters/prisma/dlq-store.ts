@@ -130,4 +130,18 @@ export async function parkDeadLetter(db: Prisma.TransactionClient, letter: DeadL
   return 'parked';
 }
 
-export const prismaDeadLetters: DeadLetterStore<Prisma.TransactionClient> = { store: storeDeadLetter, resolve: resolveDeadLetters, heads: subjectHeads, park: parkDeadLetter };
+/** The events among `eventIds` that `consumer` has a dead letter for, in any status (index on event_id). */
+export async function deadLetteredEvents(db: Db | Prisma.TransactionClient, consumer: string, eventIds: readonly string[]): Promise<ReadonlySet<string>> {
+  if (eventIds.length === 0) return new Set();
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    SELECT DISTINCT event_id::text AS id FROM dlq_messages WHERE event_id = ANY(${[...eventIds]}::uuid[]) AND consumer = ${consumer}`;
+  return new Set(rows.map((r) => r.id));
+}
+
+export const prismaDeadLetters: DeadLetterStore<Prisma.TransactionClient> = {
+  store: storeDeadLetter,
+  deadLettered: deadLetteredEvents,
+  resolve: resolveDeadLetters,
+  heads: subjectHeads,
+  park: parkDeadLetter,
+};

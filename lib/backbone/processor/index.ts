@@ -10,13 +10,24 @@ import type { SqlTx } from '../ports';
 import { applyRun } from './apply';
 import { historyEntry } from './attempts';
 import { writeDeadLetter } from './dead-letter';
-import { scopeOf, type IncomingMessage, type ProcessHooks, type ProcessorDeps } from './deps';
-import { decodeIncoming, nextStep } from './plan';
+import { scopeOf, type IncomingMessage, type ProcessHooks, type ProcessorDeps, type ProcessorScope } from './deps';
+import { decodeIncoming, nextStep, type Decoded } from './plan';
+import { replayedDlqId } from './replay-lineage';
 import { retryOrDeadLetter } from './retry';
 import { blockerRule, headsAhead, parkBehind } from './sequence';
 
 export type { IncomingMessage, ProcessHooks, ProcessorDeps, ProcessorOptions, ProcessorPorts } from './deps';
 export { headerValue } from './plan';
+
+/** Ids of the events among `decoded` (not replays) that this consumer has dead-lettered already. */
+async function alreadyDeadLettered<Tx extends SqlTx>(scope: ProcessorScope<Tx>, decoded: readonly Decoded[]): Promise<Set<string>> {
+  const lookup = scope.ports.deadLetters.deadLettered;
+  const ids = new Set<string>();
+  for (const d of decoded) if (d.result.ok && scope.handles.has(d.result.envelope.type) && !replayedDlqId(scope.consumer, d.message)) ids.add(d.result.envelope.id);
+  if (!lookup || ids.size === 0) return new Set();
+  const found = await scope.ports.transactions.run((tx) => lookup(tx, scope.consumer, [...ids]), { timeoutMs: scope.timeoutMs });
+  return new Set(found);
+}
 
 export function createMessageProcessor<Tx extends SqlTx>(definition: ConsumerDefinition<Tx>, deps: ProcessorDeps<Tx>) {
   const scope = scopeOf(definition, deps);
@@ -24,13 +35,16 @@ export function createMessageProcessor<Tx extends SqlTx>(definition: ConsumerDef
   /** Processes one partition's messages in order. Returns false if interrupted by a stop. */
   async function process(messages: readonly IncomingMessage[], hooks: ProcessHooks): Promise<boolean> {
     const decoded = messages.map((m) => decodeIncoming(scope.registry, m, scope.maxMessageBytes));
+    // Events this consumer dead-lettered already (found now, or dead-lettered below): a copy is finished, not applied.
+    const deadIds = await alreadyDeadLettered(scope, decoded);
+    const settled = (d: Decoded) => d.result.ok && deadIds.has(d.result.envelope.id) && !replayedDlqId(scope.consumer, d.message);
     let i = 0;
     let replans = 0;
     while (i < decoded.length) {
       if (hooks.isRunning && !hooks.isRunning()) return false;
       // A sequenced consumer plans each step with the DLQ heads of the subjects ahead.
       const heads = await headsAhead(scope, decoded, i);
-      const step = nextStep(decoded, i, heads ? { ...scope, blockerOf: blockerRule(scope, heads) } : scope);
+      const step = nextStep(decoded, i, heads ? { ...scope, settled, blockerOf: blockerRule(scope, heads) } : { ...scope, settled });
       if (step.kind === 'park') {
         // The head was resolved or discarded since the plan: plan again with fresh heads.
         if ((await parkBehind(scope, step.item, step.behind)) === 'unblocked') {
@@ -44,6 +58,10 @@ export function createMessageProcessor<Tx extends SqlTx>(definition: ConsumerDef
       }
       replans = 0;
       if (step.kind !== 'run') {
+        if (step.kind === 'skip' && settled(step.decoded)) {
+          const { topic, partition, offset } = step.decoded.message;
+          scope.log(`${scope.consumer}: ${topic}/${partition}@${offset} was dead-lettered before; not applied again`);
+        }
         if (step.kind === 'dead-letter') {
           const error = classifyError(step.error);
           await writeDeadLetter(scope, step.decoded, error, [historyEntry(scope.now(), 1, 0, error)]);
@@ -57,7 +75,9 @@ export function createMessageProcessor<Tx extends SqlTx>(definition: ConsumerDef
       i += done;
       if (failure) {
         const failed = step.items[done]!;
-        if ((await retryOrDeadLetter(scope, failed, failure, hooks)) === 'interrupted') return false;
+        const outcome = await retryOrDeadLetter(scope, failed, failure, hooks);
+        if (outcome === 'interrupted') return false;
+        if (outcome === 'dead_lettered') deadIds.add(failed.event.id);
         hooks.onDone(failed.decoded.message);
         i++;
       }

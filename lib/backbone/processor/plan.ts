@@ -30,6 +30,8 @@ export interface PlanRules {
   handles: ReadonlySet<string>;
   registry: Pick<EventRegistry, 'has'>;
   maxChunk: number;
+  /** Messages already finished elsewhere (their event was dead-lettered by this consumer): never part of a run. */
+  settled?: (decoded: Decoded) => boolean;
   /** For a sequenced consumer: the DLQ row an item must wait behind, or null. */
   blockerOf?: (item: ReadyItem) => string | null;
 }
@@ -49,7 +51,7 @@ export function decodeIncoming(registry: EventRegistry, message: IncomingMessage
 
 /** The item to apply for a decoded message, or null when it is not this consumer's to apply. */
 function readyItem(decoded: Decoded, rules: PlanRules): ReadyItem | null {
-  if (!decoded.result.ok || !rules.handles.has(decoded.result.envelope.type)) return null;
+  if (!decoded.result.ok || !rules.handles.has(decoded.result.envelope.type) || rules.settled?.(decoded)) return null;
   const { topic, partition, offset } = decoded.message;
   return { event: decoded.result.envelope, message: { topic, partition, offset }, decoded };
 }
