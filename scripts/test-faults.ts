@@ -70,7 +70,7 @@ function outcome(r: RunResult): string {
     r.verdict.drift && `${r.verdict.drift} drifted rows`,
     r.verdict.unpublished && `${r.verdict.unpublished} unpublished`,
     r.verdict.poisonUnaccounted && `${r.verdict.poisonUnaccounted} poison without dead letter`,
-    r.drainSeconds === null && 'did not drain',
+    r.drainSeconds === null && `did not drain${r.undrained ? ` (${r.undrained.unapplied} applications and ${r.undrained.unpublished} publications still pending when it gave up; counted as lost)` : ''}`,
   ].filter(Boolean);
   return `FAIL (${why.join(', ')})`;
 }

@@ -62,6 +62,8 @@ export interface DemoSystem {
   /** A Prisma client on the demo database; the caller disconnects it. */
   newDb(poolSize?: number): Db;
   log(line: string): void;
+  /** Stops every worker (SIGTERM, then SIGKILL after 15 s) and keeps the cluster and broker: for judging a quiet system. */
+  stopWorkers(): Promise<void>;
   /** Stops every worker (SIGTERM, then SIGKILL after 15 s), the broker and the cluster, and deletes their data. */
   stop(): Promise<void>;
 }
@@ -83,13 +85,16 @@ export async function startDemoSystem(options: DemoSystemOptions): Promise<DemoS
   let stopping = false;
   const workers = new Map<string, WorkerHandle>();
 
-  const stopAll = async () => {
+  const stopWorkers = async () => {
     stopping = true;
     const children = [...workers.values()].map((w) => w.child()).filter((c): c is ChildProcess => !!c && c.exitCode === null && c.signalCode === null);
     for (const c of children) c.kill('SIGTERM');
     const deadline = Date.now() + 15_000;
     while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  const stopAll = async () => {
+    await stopWorkers();
     await kafka?.remove().catch((e: unknown) => log(`could not remove the broker: ${String(e)}`));
     await pg?.remove().catch((e: unknown) => log(`could not remove the cluster: ${String(e)}`));
     for (const s of streams) s.end();
@@ -179,7 +184,7 @@ export async function startDemoSystem(options: DemoSystemOptions): Promise<DemoS
       });
     }
     log(`started workers: ${[...workers.keys()].join(', ')}`);
-    return { pg, kafka, url, workers, setKnobs, newDb, log, stop: stopAll };
+    return { pg, kafka, url, workers, setKnobs, newDb, log, stopWorkers, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

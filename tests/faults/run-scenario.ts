@@ -2,7 +2,9 @@
 // broker, let traffic flow until the pipeline is caught up, inject the scenario's
 // faults at their times while traffic keeps flowing, stop traffic, wait until the
 // system has drained, judge it (checks.ts), tear everything down.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Db } from '@/lib/adapters/prisma/client';
 import { demoDefinitions, judgeRun, passed, type Verdict } from './checks';
 import { startDemoSystem, type DemoSystem, type WorkerName } from './demo-system';
 import { caughtUp, maxLag, recoveredAt, startMonitor, type Monitor, type Sample } from './monitor';
@@ -62,6 +64,8 @@ export interface RunResult {
   faults: FaultResult[];
   /** Seconds from stopping traffic until nothing was left to publish or apply. */
   drainSeconds: number | null;
+  /** When it did not drain: what was still pending when the run gave up. */
+  undrained?: { unpublished: number; unapplied: number };
   ordersPerSecond: number | null;
   eventsPerSecond: number | null;
   /** Caught-up limits used for recovery times. */
@@ -121,6 +125,20 @@ async function trafficFigures(sys: DemoSystem, from: Date, to: Date): Promise<{ 
 function peak(samples: readonly Sample[], from: number, to: number, pick: (s: Sample) => number | null): number | null {
   const values = samples.filter((s) => s.at >= from && s.at <= to).map(pick).filter((v): v is number => v !== null);
   return values.length ? Math.max(...values) : null;
+}
+
+/** For a failed run: every row about the events its problems name (inbox, attempts, dead letters, outbox), kept next to the logs. */
+async function writeEvidence(db: Db, verdict: Verdict, logDir: string): Promise<void> {
+  const ids = [...new Set(verdict.problems.flatMap((p) => p.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []))].slice(0, 50);
+  if (ids.length === 0) return;
+  const rows = async (sql: string) => db.$queryRawUnsafe<unknown[]>(sql, ids);
+  const evidence = {
+    outbox: await rows(`SELECT position::text, event_id, type, subject, causation_id, created_at, published_at, partition, "offset"::text, publish_attempts FROM outbox_events WHERE event_id = ANY($1::uuid[]) OR subject = ANY($1::text[])`),
+    inbox: await rows(`SELECT consumer, event_id, processed_at, topic, partition, "offset"::text FROM consumer_inbox WHERE event_id = ANY($1::uuid[])`),
+    attempts: await rows(`SELECT consumer, event_id, topic, partition, "offset"::text, attempt, outcome, error_class, error_message, at FROM consumer_attempts WHERE event_id = ANY($1::uuid[]) ORDER BY at`),
+    deadLetters: await rows(`SELECT id, consumer, event_id, topic, partition, "offset"::text, status, error_code, error_message, attempt_count, first_failed_at, last_failed_at FROM dlq_messages WHERE event_id = ANY($1::uuid[])`),
+  };
+  writeFileSync(path.join(logDir, 'evidence.json'), JSON.stringify(evidence, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
 }
 
 export async function runScenario(
@@ -195,7 +213,7 @@ export async function runScenario(
     const stoppedAt = Date.now();
     log('traffic stopped; waiting for the system to drain');
 
-    const drainDeadline = stoppedAt + (options.drainTimeoutMs ?? 300_000);
+    const drainDeadline = stoppedAt + (options.drainTimeoutMs ?? 420_000);
     let last = { unpublished: -1, unapplied: -1 };
     let clean = 0;
     // Gives up early when nothing has moved for 90 s (something is stuck or lost; the checks say what).
@@ -212,6 +230,7 @@ export async function runScenario(
       clean = last.unpublished === 0 && last.unapplied === 0 ? clean + 1 : 0;
     }
     if (clean >= 2) result.drainSeconds = (Date.now() - stoppedAt) / 1000;
+    else result.undrained = last;
     // Let the last offsets be committed (autocommit each second), for the final lag figure.
     await sleep(3_000);
 
@@ -241,21 +260,24 @@ export async function runScenario(
     await mon.stop();
     monitor = undefined;
 
+    // Judged with every worker stopped: counts taken while consumers still write would disagree with each other.
+    for (const [name, w] of system.workers) result.workerStarts[name] = w.starts();
+    await system.stopWorkers();
     const db = system.newDb(4);
     try {
       result.verdict = await judgeRun(db, system.kafka.brokers);
+      if (!passed(result.verdict)) await writeEvidence(db, result.verdict, logDir).catch((e: unknown) => log(`evidence: ${String(e)}`));
     } finally {
       await db.$disconnect();
     }
     result.ok = passed(result.verdict) && result.drainSeconds !== null;
-    for (const [name, w] of system.workers) result.workerStarts[name] = w.starts();
     log(`verdict: ${result.ok ? 'PASS' : 'FAIL'} ${JSON.stringify({ ...result.verdict, problems: result.verdict.problems.slice(0, 5) })}`);
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
     log(`run failed: ${result.error}`);
   } finally {
     await monitor?.stop().catch(() => undefined);
-    if (sys) for (const [name, w] of sys.workers) result.workerStarts[name] = w.starts();
+    if (sys && Object.keys(result.workerStarts).length === 0) for (const [name, w] of sys.workers) result.workerStarts[name] = w.starts();
     await sys?.stop();
     const { loadavg } = await import('node:os');
     result.loadAverage = loadavg().map((n) => Number(n.toFixed(2)));
