@@ -8,7 +8,7 @@
 // its triggers are off during the load and the cause counts (dlq_causes,
 // dlq_cause_consumers, dlq_cause_hours) are then built once with the same GROUP BY as
 // the migration's backfill, so they are what the triggers would have kept. 500 causes
-// over 6 consumers, 4 event types, 30 days; 5 % open, 2 % discarded, the rest resolved;
+// over 6 consumers, 4 event types, 30 days; 5 % open (of every consumer), 2 % discarded, the rest resolved;
 // one subject and trace per 4 rows.
 //
 // Then BENCH_DLQ_RUNS (default 300) reads after 10 warm-ups, cycling through what the
@@ -44,7 +44,7 @@ if (!Number.isInteger(ROWS) || ROWS < 1_000) {
 }
 
 const name = `signalbox_bench_dlq_${ROWS}`;
-const seededMark = `seeded ${ROWS} dead letters v1`;
+const seededMark = `seeded ${ROWS} dead letters v2`;
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const urlOf = async (database: string) => {
   const u = new URL(await testServerUrl());
@@ -112,7 +112,7 @@ async function seed(c: pg.Client): Promise<void> {
              'Seeded failure ' || chr(65 + k % 26) || chr(65 + (k / 26) % 26) || ' for order ' || md5('s' || (i / 4))::uuid,
              'AppError: seeded\n    at handle (/app/lib/demo/consumers/seed.ts:1:1)', 'f' || k, '[]'::jsonb, 1,
              at, at,
-             CASE WHEN i % 20 = 0 THEN 'open'::"DlqStatus" WHEN i % 50 = 1 THEN 'discarded' ELSE 'resolved' END, at,
+             CASE WHEN (i / 6) % 20 = 0 THEN 'open'::"DlqStatus" WHEN (i / 6) % 50 = 1 THEN 'discarded' ELSE 'resolved' END, at,
              left(md5('cause' || k), 24)
         FROM generate_series(${from}, ${to}) AS i
         CROSS JOIN LATERAL (SELECT (floor(${CAUSES} * power((hashint4(i) & 2147483647)::float8 / 2147483648, 3)))::int AS k,

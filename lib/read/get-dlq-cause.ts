@@ -26,7 +26,8 @@ export async function getDlqCause(db: Db, cause: string, query: Omit<ListDlqMess
     db.$queryRawUnsafe<{ failures: number }[]>(
       `SELECT coalesce(h.failures, 0)::int AS failures
          FROM generate_series(date_trunc('hour', $2::timestamptz) - interval '167 hours', date_trunc('hour', $2::timestamptz), interval '1 hour') AS s(hour)
-         LEFT JOIN dlq_cause_hours h ON h.cause_key = $1 AND h.hour = s.hour ORDER BY s.hour`,
+         LEFT JOIN dlq_cause_hours h ON h.cause_key = $1 AND h.hour = s.hour
+               AND h.hour >= date_trunc('hour', $2::timestamptz) - interval '167 hours' ORDER BY s.hour`,
       cause, now),
     listDlqMessages(db, { ...query, cause }),
     db.backgroundJob.findMany({

@@ -70,7 +70,8 @@ export async function listDlqCauses(db: Db, query: ListDlqCausesQuery, now: Date
            FROM dlq_cause_consumers cc WHERE cc.cause_key = c.cause_key) AS consumers,
         (SELECT array_agg(coalesce(h.failures, 0) ORDER BY s.hour)
            FROM generate_series(date_trunc('hour', $1::timestamptz) - interval '23 hours', date_trunc('hour', $1::timestamptz), interval '1 hour') AS s(hour)
-           LEFT JOIN dlq_cause_hours h ON h.cause_key = c.cause_key AND h.hour = s.hour) AS trend
+           LEFT JOIN dlq_cause_hours h ON h.cause_key = c.cause_key AND h.hour = s.hour
+                 AND h.hour >= date_trunc('hour', $1::timestamptz) - interval '23 hours') AS trend
        FROM dlq_causes c
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.last_seen_at DESC, c.cause_key DESC
