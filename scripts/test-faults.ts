@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runScenario, type RunResult, type Scenario } from '../tests/faults/run-scenario';
+import { runScenario, stopCurrentRun, type RunResult, type Scenario } from '../tests/faults/run-scenario';
 import { faultScenarios, scenarioA } from '../tests/faults/scenarios';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -162,6 +162,12 @@ ${RESULTS_MARK}${Buffer.from(JSON.stringify(slim)).toString('base64')} -->
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`test:faults: ${signal}; stopping the run's workers, broker and cluster`);
+      void stopCurrentRun().finally(() => process.exit(130));
+    });
+  }
   const all: Scenario[] = [scenarioA, ...faultScenarios(options.rate, options.trafficSeconds)];
   const chosen = options.only ? all.filter((s) => options.only!.includes(s.id)) : all;
   const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));

@@ -127,6 +127,14 @@ function peak(samples: readonly Sample[], from: number, to: number, pick: (s: Sa
   return values.length ? Math.max(...values) : null;
 }
 
+let current: DemoSystem | undefined;
+/** Stops the system of the run under way, if any (Ctrl-C: the cluster and broker run as daemons and would outlive the script). */
+export async function stopCurrentRun(): Promise<void> {
+  const sys = current;
+  current = undefined;
+  await sys?.stop();
+}
+
 /** For a failed run: every row about the events its problems name (inbox, attempts, dead letters, outbox), kept next to the logs. */
 async function writeEvidence(db: Db, verdict: Verdict, logDir: string): Promise<void> {
   const ids = [...new Set(verdict.problems.flatMap((p) => p.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []))].slice(0, 50);
@@ -178,6 +186,7 @@ export async function runScenario(
       log,
     });
     const system = sys;
+    current = sys;
     monitor = startMonitor({ url: sys.url, brokers: sys.kafka.brokers });
     const mon = monitor;
     // Warm-up: every group has joined and committed, and the pipeline keeps up.
@@ -278,6 +287,7 @@ export async function runScenario(
   } finally {
     await monitor?.stop().catch(() => undefined);
     if (sys && Object.keys(result.workerStarts).length === 0) for (const [name, w] of sys.workers) result.workerStarts[name] = w.starts();
+    if (current === sys) current = undefined;
     await sys?.stop();
     const { loadavg } = await import('node:os');
     result.loadAverage = loadavg().map((n) => Number(n.toFixed(2)));
