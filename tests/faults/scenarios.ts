@@ -119,8 +119,8 @@ export const scenarioA: Scenario = {
   id: 'pg-restart-and-broker-kill',
   title: 'PostgreSQL immediate restart, then broker SIGKILL (40 orders/s)',
   rate: 40,
-  trafficSeconds: 150,
-  faults: [pgRestart('PostgreSQL restart (immediate mode)', 20), brokerRestart('SIGKILL', 75)],
+  trafficSeconds: 110,
+  faults: [pgRestart('PostgreSQL restart (immediate mode)', 20), brokerRestart('SIGKILL', 55)],
 };
 
 /** Issue #12's faults, one fault per run (repeat with --runs). */
