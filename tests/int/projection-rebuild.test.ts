@@ -218,6 +218,7 @@ describe('projection rebuild', () => {
     expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'projection.swap' AND outcome = 'ok' AND details->>'to' = '2'`)).toBe(2);
     expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'projection.swap' AND outcome = 'denied'`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'job.start' AND target = $1 AND outcome = 'ok'`, jobId)).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'projection.rebuild.ready' AND details->>'jobId' = $1 AND details->>'missing' = '3'`, jobId)).toBe(1);
 
     // The old version is kept (retired) until dropped; the active one cannot be dropped.
     expect((await listProjectionVersions(db, 'customer-stats')).map((v) => [v.version, v.state])).toEqual([[2, 'active'], [1, 'retired']]);

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { activeVersion, createNextVersion } from '../../adapters/prisma/projection-registry';
 import { prismaDriftDb, saveDriftReport } from '../../adapters/prisma/projection-drift-db';
+import { recordAudit } from '../../adapters/prisma/audit-log';
 import { compareTables } from '../../backbone/projection-drift';
 import { advanceCheckpoints, catchUp, consistentPoint, countAtCut, foldLog, lockedCatchUp, type CutPoint, type VersionRef } from '../../backbone/projection-rebuild';
 import { dropVersionTable, failOrphanBuilds, setVersionState, versionRow, type VersionRow } from '../../backbone/projection-rebuild-registry';
@@ -217,7 +218,12 @@ async function diffAndMarkReady(deps: ProjectionJobDeps, projection: string, ver
       result: { ...diff, table: active.table, checkpoints: target, eventsRead: 0, unconfirmed: 0 },
     });
     await setVersionState(tx, projection, row.version, 'ready');
-    return { reportId, applied, missing: diff.missing, extra: diff.extra, different: diff.different, driftPct: diff.driftPct };
+    const outcome = { reportId, applied, missing: diff.missing, extra: diff.extra, different: diff.different, driftPct: diff.driftPct };
+    await recordAudit(tx, {
+      actor: { id: null, email: `job:${jobId}`, role: 'system' }, action: 'projection.rebuild.ready', target: projection, outcome: 'ok',
+      details: { jobId, version: row.version, table: row.table, activeVersion: active.version, ...outcome },
+    });
+    return outcome;
   }, { timeout: DIFF_TIMEOUT_MS, maxWait: 30_000 });
   if (done) return done;
   const [report] = await deps.db.$queryRawUnsafe<Array<{ id: string; missing: number; extra: number; different: number; drift_pct: number }>>(
