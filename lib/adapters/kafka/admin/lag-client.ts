@@ -7,18 +7,31 @@
 //   until a request says NOT_COORDINATOR (then looked up again and retried once).
 // - DescribeGroups: one per coordinator per DESCRIBE_BATCH groups.
 // - OffsetFetch: one per coordinator per OFFSET_FETCH_BATCH groups (v8, many groups per
-//   request: offset-fetch-v8.ts); a broker without v8 gets one v4 request per group.
+//   request: admin-protocol.ts); a broker without v8 gets one v4 request per group.
 // - Metadata: only when the set of topics changes or the cached metadata is older than
 //   kafkajs's metadataMaxAge (5 min); the cluster's target topics are exactly the topics of
 //   the last snapshot, so a deleted topic never poisons later refreshes.
-// - ListOffsets: earliest and latest, each one request per partition leader for all topics.
+// - ListOffsets (v2, our own codec): earliest and latest, each one request per partition
+//   leader for all topics, READ_UNCOMMITTED (latest = the high watermark).
 // A batched request that fails is retried per group / per topic, so one bad group or
 // topic costs only its own figures. The internals used are typed below; a kafkajs upgrade
 // that changes them fails the lag-client integration test (tests/int/lag-client.test.ts).
 import type { Admin, Kafka } from 'kafkajs';
 import { errorMessageOf } from '../../../errors';
 import { isFailure, mapLimit } from './map-limit';
-import { decodeOffsetFetchV8, encodeOffsetFetchV8, OFFSET_FETCH_API_KEY, OFFSET_FETCH_MULTI_GROUP_VERSION } from './offset-fetch-v8';
+import {
+  decodeListOffsetsV2,
+  decodeOffsetFetchV8,
+  EARLIEST,
+  encodeListOffsetsV2,
+  encodeOffsetFetchV8,
+  LATEST,
+  LIST_OFFSETS_API_KEY,
+  LIST_OFFSETS_VERSION,
+  OFFSET_FETCH_API_KEY,
+  OFFSET_FETCH_MULTI_GROUP_VERSION,
+  type ListedOffsets,
+} from './admin-protocol';
 
 export const DESCRIBE_BATCH = 250;
 export const OFFSET_FETCH_BATCH = 250;
@@ -72,9 +85,6 @@ interface InternalCluster {
   findBroker(args: { nodeId: number | string }): Promise<InternalBroker>;
   findGroupCoordinatorMetadata(args: { groupId: string }): Promise<{ coordinator: { nodeId: number } }>;
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
-  fetchTopicsOffset(
-    topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
-  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
 }
 
 /** A new kafkajs Cluster with the client's own settings (brokers, TLS, SASL, retries, logger). */
@@ -342,23 +352,74 @@ export function createLagClient(kafka: Kafka): LagClient {
     return errors;
   }
 
-  async function offsetsOf(topics: readonly string[]) {
-    const spec = (fromBeginning: boolean) =>
-      topics.map((topic) => ({
-        topic,
-        fromBeginning,
-        partitions: cluster.findTopicPartitionMetadata(topic).map((p) => ({ partition: p.partitionId })),
-      }));
-    const leaders = new Set(topics.flatMap((t) => cluster.findTopicPartitionMetadata(t).map((p) => p.leader))).size;
-    count('ListOffsets', 2 * leaders);
-    const [high, low] = await Promise.all([cluster.fetchTopicsOffset(spec(false)), cluster.fetchTopicsOffset(spec(true))]);
-    const lows = new Map(low.map((t) => [t.topic, new Map(t.partitions.map((p) => [p.partition, Number(p.offset)]))]));
-    return high.map((t): TopicEndsRaw => ({
-      topic: t.topic,
-      partitions: t.partitions
-        .map((p) => ({ partition: p.partition, logStart: lows.get(t.topic)?.get(p.partition) ?? NaN, end: Number(p.offset) }))
-        .sort((a, b) => a.partition - b.partition),
-    }));
+  /** One ListOffsets v2 request to `broker` for these partitions at `timestamp` (our own codec: admin-protocol.ts). */
+  async function listOffsets(broker: InternalBroker, topics: { topic: string; partitions: number[] }[], timestamp: bigint) {
+    count('ListOffsets');
+    const listed = (await broker.connectionPool.send({
+      request: {
+        apiKey: LIST_OFFSETS_API_KEY,
+        apiVersion: LIST_OFFSETS_VERSION,
+        apiName: 'ListOffsets',
+        encode: async () => {
+          const buf = encodeListOffsetsV2(topics, timestamp);
+          return { buf, buffer: buf };
+        },
+      },
+      response: { decode: async (payload: Buffer) => decodeListOffsetsV2(payload), parse: async (data: unknown) => data },
+    })) as ListedOffsets[];
+    for (const t of listed)
+      for (const p of t.partitions) if (p.errorCode !== 0) throw new KafkaCodeError(p.errorCode, `offsets of ${t.topic}[${p.partition}]`);
+    return listed;
+  }
+
+  /** Log start and high watermark of every partition of these topics: two requests per partition leader. */
+  async function offsetsOf(topics: readonly string[]): Promise<TopicEndsRaw[]> {
+    const perLeader = new Map<number, { topic: string; partitions: number[] }[]>();
+    for (const topic of topics) {
+      const byLeader = new Map<number, number[]>();
+      for (const p of cluster.findTopicPartitionMetadata(topic)) {
+        if (p.leader === null || p.leader === undefined || p.leader < 0) throw new Error(`${topic}[${p.partitionId}] has no leader`);
+        const list = byLeader.get(p.leader);
+        if (list) list.push(p.partitionId);
+        else byLeader.set(p.leader, [p.partitionId]);
+      }
+      for (const [leader, partitions] of byLeader) {
+        const list = perLeader.get(leader);
+        if (list) list.push({ topic, partitions });
+        else perLeader.set(leader, [{ topic, partitions }]);
+      }
+    }
+    const starts = new Map<string, Map<number, number>>();
+    const ends = new Map<string, Map<number, number>>();
+    const into = (target: Map<string, Map<number, number>>, listed: ListedOffsets[]) => {
+      for (const t of listed) {
+        let m = target.get(t.topic);
+        if (!m) target.set(t.topic, (m = new Map()));
+        for (const p of t.partitions) m.set(p.partition, p.offset);
+      }
+    };
+    await Promise.all(
+      [...perLeader].map(async ([leader, wanted]) => {
+        const broker = await cluster.findBroker({ nodeId: leader });
+        const v = broker.versions?.[LIST_OFFSETS_API_KEY];
+        if (!v || v.minVersion > LIST_OFFSETS_VERSION || v.maxVersion < LIST_OFFSETS_VERSION)
+          throw new Error(`broker ${leader} does not speak ListOffsets v${LIST_OFFSETS_VERSION}`);
+        const [low, high] = await Promise.all([listOffsets(broker, wanted, EARLIEST), listOffsets(broker, wanted, LATEST)]);
+        into(starts, low);
+        into(ends, high);
+      }),
+    );
+    return topics.map((topic): TopicEndsRaw => {
+      const e = ends.get(topic);
+      const s = starts.get(topic);
+      const partitions = cluster.findTopicPartitionMetadata(topic).map((p) => {
+        const end = e?.get(p.partitionId);
+        const logStart = s?.get(p.partitionId);
+        if (end === undefined || logStart === undefined) throw new Error(`no offsets returned for ${topic}[${p.partitionId}]`);
+        return { partition: p.partitionId, logStart, end };
+      });
+      return { topic, partitions: partitions.sort((a, b) => a.partition - b.partition) };
+    });
   }
 
   return {
