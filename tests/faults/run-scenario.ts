@@ -69,7 +69,7 @@ export interface RunResult {
   ordersPerSecond: number | null;
   eventsPerSecond: number | null;
   /** Caught-up limits used for recovery times. */
-  limits: { maxLag: number; maxUnpublishedAgeSeconds: number } | null;
+  limits: { maxLag: number; maxUnpublishedAgeSeconds: number; lagBeforeFaults?: number } | null;
   workerStarts: Record<string, number>;
   error?: string;
   logDir: string;
@@ -247,9 +247,13 @@ export async function runScenario(
     const seconds = (stoppedAt - t0) / 1000;
     result.ordersPerSecond = traffic.orders / seconds;
     result.eventsPerSecond = traffic.events / seconds;
-    // Caught up: the oldest unpublished row younger than 2 s and no group more than 2 s of traffic behind.
-    const limits = { maxLag: Math.max(50, Math.ceil(result.eventsPerSecond * 2)), maxUnpublishedAgeSeconds: 2 };
+    // Caught up: the oldest unpublished row younger than 2 s and no group further behind than before the
+    // first fault (its largest lag then), or than 2 s of traffic, whichever is more.
+    const firstFault = injected[0]?.at ?? stoppedAt;
+    const before = peak(mon.samples, t0, firstFault, maxLag) ?? 0;
+    const limits = { maxLag: Math.max(50, Math.ceil(result.eventsPerSecond * 2), before), maxUnpublishedAgeSeconds: 2, lagBeforeFaults: before };
     result.limits = limits;
+    writeFileSync(path.join(logDir, 'samples.json'), JSON.stringify(mon.samples));
     for (let i = 0; i < injected.length; i++) {
       const f = injected[i]!;
       // Until the next fault; the last one's recovery may run on into the drain after traffic stopped.
