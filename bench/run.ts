@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   consume: () => import('./consume'),
   lag: () => import('./lag'),
   trace: () => import('./trace'),
+  drift: () => import('./drift'),
   dlq: () => import('./dlq'),
   replay: () => import('./replay'),
   rebuild: () => import('./rebuild'),
