@@ -80,27 +80,35 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
   let lagCheckedAt = 0;
   ctx.progress(done, total, 0);
 
+  const fetchBatch = async (from: Coordinates | null, take: number): Promise<Row[]> => withParked(db, p.consumer, ctx.jobId, await nextInOrder(db, selected, from, take));
+  // The next batch is read while this one is produced (reads only; the marking re-checks each row).
+  let prefetched: Promise<Row[] | null> | null = null;
   for (;;) {
     if (ctx.shouldStop()) return ctx.stopped;
     const bucket = await rate.bucket();
     const take = canaryPassed ? batchSizeOf(bucket.ratePerSecond) : Math.max(1, Math.min(BATCH, p.canary - done));
-    const rows = await withParked(db, p.consumer, ctx.jobId, await nextInOrder(db, selected, after, take));
-    if (rows.length === 0) break;
+    const fetched: Row[] = (prefetched ? await prefetched : null) ?? (await fetchBatch(after, take));
+    prefetched = null;
+    if (fetched.length === 0) break;
     // Tokens first: a pause or cancel during the wait leaves no row marked and unsent.
-    const wait = bucket.reserve(rows.length, Date.now());
+    const wait = bucket.reserve(fetched.length, Date.now());
     if (wait > 0) await sleep(wait, ctx.signal);
-    await markReplaying(db, rows.map((r) => r.id), ctx.jobId, p.requestedBy);
+    const marked = await markReplaying(db, fetched.map((r) => r.id), ctx.jobId, p.requestedBy);
+    // Sent: what this batch marked, and what this job had marked before (a redone batch); not a row discarded meanwhile.
+    const rows = fetched.filter((r) => marked.has(r.id) || (r.status === 'replaying' && isMine(r, ctx.jobId)));
+    const lastHead = fetched.filter((r) => r.parkedBehind === null).at(-1)!;
+    const cursor = { topic: lastHead.topic, partition: lastHead.partition, offset: String(lastHead.offset) };
+    if (canaryPassed) prefetched = fetchBatch(cursor, take).catch(() => null);
     try {
-      await deps.producer.send({ topic: replayTopicOf(p.consumer), acks: -1, messages: await recordsOf(db, rows, ctx.jobId) });
+      if (rows.length) await deps.producer.send({ topic: replayTopicOf(p.consumer), acks: -1, messages: await recordsOf(db, rows, ctx.jobId) });
     } catch (error) {
       // Not sent (as far as we know): back to open, so they are not stuck as `replaying`.
       // If the broker did take them, the consumer resolves them anyway (resolve accepts open rows).
       await reopen(db, rows.map((r) => r.id));
       throw error;
     }
-    const last = rows.filter((r) => r.parkedBehind === null).at(-1)!;
-    after = { topic: last.topic, partition: last.partition, offset: String(last.offset) };
-    done += rows.length;
+    after = cursor;
+    done += fetched.length;
     ctx.progress(done, Math.max(total, done), 0);
     await ctx.checkpoint({ after, done, canaryPassed });
     if (!canaryPassed && done >= p.canary) {
@@ -175,15 +183,19 @@ function createRate(db: Db, requested: number) {
   };
 }
 
-async function markReplaying(db: Db, ids: string[], jobId: string, by: string): Promise<void> {
+/** Marks the rows still open (or parked) as replayed by this job; returns the ids it marked. */
+async function markReplaying(db: Db, ids: string[], jobId: string, by: string): Promise<Set<string>> {
   const entry = JSON.stringify([{ jobId, at: new Date().toISOString(), by }]);
-  await db.$executeRawUnsafe(
+  const marked = await db.$queryRawUnsafe<{ id: string }[]>(
     `UPDATE dlq_messages SET status = 'replaying', status_changed_at = now(), replays = replays || $2::jsonb
-      WHERE id = ANY($1::uuid[]) AND status IN ('open', 'parked')`,
+      WHERE id = ANY($1::uuid[]) AND status IN ('open', 'parked') RETURNING id::text`,
     ids,
     entry,
   );
+  return new Set(marked.map((m) => m.id));
 }
+
+const isMine = (row: Row, jobId: string) => Array.isArray(row.replays) && row.replays.some((r) => (r as { jobId?: string } | null)?.jobId === jobId);
 
 /** Back to what they were before this batch marked them: open, or parked behind their head. */
 async function reopen(db: Db, ids: string[]): Promise<void> {
