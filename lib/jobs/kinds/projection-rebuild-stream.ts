@@ -6,6 +6,7 @@
 // read of the whole fold.
 import pg from 'pg';
 import type { DriftDb } from '../../backbone/projection-drift';
+import type { SqlTx } from '../../backbone/ports';
 
 export function pgLogStream(databaseUrl: string): Pick<DriftDb, 'stream'> {
   return {
@@ -37,5 +38,35 @@ export function pgLogStream(databaseUrl: string): Pick<DriftDb, 'stream'> {
         await client.end().catch(() => undefined);
       }
     },
+  };
+}
+
+/**
+ * A connection of its own for the fold's page writes (the store's bulk upsert, one
+ * transaction per page), about twice as fast per row as the same statement through
+ * Prisma here. Outside the job's checkpoint transaction, so idempotent by design:
+ * each page writes final rows of finished keys, computed from the fixed cut, as
+ * upserts; a page written but not checkpointed is written again, identically.
+ */
+export async function pgPageWriter(databaseUrl: string) {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'signalbox-projection-rebuild' });
+  client.on('error', () => {});
+  await client.connect();
+  const tx: SqlTx = {
+    $executeRawUnsafe: async (query, ...values) => (await client.query(query, values)).rowCount ?? 0,
+    $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await client.query(query, values)).rows as T,
+  };
+  return {
+    async write(effects: (tx: SqlTx) => Promise<void>): Promise<void> {
+      await client.query('BEGIN');
+      try {
+        await effects(tx);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    end: () => client.end().catch(() => undefined),
   };
 }

@@ -5,8 +5,9 @@
 //    waited for); the next version's table is created LIKE the active one and
 //    registered `building` in the checkpoint transaction.
 // 2. fold: the log up to the cut, streamed in key order and folded in memory; each
-//    page's finished rows are bulk-upserted in the checkpoint transaction that also
-//    records the last finished key, so a killed worker's job resumes after it.
+//    page's finished rows are bulk-upserted (own connection), then the checkpoint
+//    records the last finished key, so a killed worker's job resumes after it (a
+//    page written but not checkpointed is written again: same rows, upserts).
 // 3. catch-up: the version's own checkpoints advanced from the log towards the live
 //    version's, a batch per checkpoint transaction.
 // 4. diff: under the registry row lock, the last events, then old vs new compared
@@ -25,7 +26,7 @@ import { demoDriftSpecs, demoProjectionNames } from '../../demo/projections/drif
 import { AppError } from '../../errors';
 import { defineJobKind, type JobContext, type Stopped } from '../job-kind';
 import type { ProjectionJobDeps } from './projection-deps';
-import { pgLogStream } from './projection-rebuild-stream';
+import { pgLogStream, pgPageWriter } from './projection-rebuild-stream';
 
 export const REBUILD_KIND = 'projection.rebuild';
 
@@ -135,14 +136,18 @@ async function rebuild(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: 
   ctx.progress(cp.done, cp.total, 0);
 
   if (cp.phase === 'fold') {
+    const writer = await pgPageWriter(deps.env.DATABASE_URL);
     const folded = await foldLog(pgLogStream(deps.env.DATABASE_URL), deps.registry, spec, cp.cut, { afterKey: cp.afterKey, pageSize, signal: ctx.signal }, async (page) => {
       const next: RebuildCheckpoint = { ...cp!, afterKey: page.afterKey, done: cp!.done + page.events, rowsWritten: cp!.rowsWritten + page.rows.length };
       ctx.progress(next.done, next.total, 0);
-      await ctx.checkpoint(next, (tx) => store.save(tx, page.rows));
+      // Written first, then the position: a page written but not checkpointed is
+      // redone on resume with the same rows (upserts of finished keys at a fixed cut).
+      await writer.write((tx) => store.save(tx, page.rows));
+      await ctx.checkpoint(next);
       cp = next;
       checkStop();
       await pause();
-    });
+    }).finally(() => writer.end());
     const next: RebuildCheckpoint = { ...cp, phase: 'catchup', afterKey: folded.afterKey, done: cp.done + folded.events, rowsWritten: cp.rowsWritten + folded.rows.length };
     ctx.progress(next.done, next.total, 0);
     await ctx.checkpoint(next, async (tx) => {
