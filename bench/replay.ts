@@ -78,10 +78,13 @@ try {
   await db.$executeRawUnsafe('CREATE TABLE bench_effects (event_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())');
   await db.$executeRawUnsafe(`CREATE FUNCTION bench_uuid(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-8' || substr(h, 18, 3) || '-' || substr(h, 21, 12) FROM md5(t) AS h $$`);
+  // Set-based: the per-row cause triggers are off during the load (100,000 updates of one
+  // cause row in one transaction would dominate) and the counts are built once after.
+  await db.$executeRawUnsafe('ALTER TABLE dlq_messages DISABLE TRIGGER USER');
   await db.$executeRawUnsafe(`
-    INSERT INTO dlq_messages (id, consumer, topic, partition, "offset", key, headers, payload, payload_size, event_id, event_type, event_version, subject, trace_id,
+    INSERT INTO dlq_messages (id, cause_key, consumer, topic, partition, "offset", key, headers, payload, payload_size, event_id, event_type, event_version, subject, trace_id,
                               error_class, error_code, error_message, fingerprint, attempts, attempt_count, first_failed_at, last_failed_at, status)
-    SELECT gen_random_uuid(), $1, $2, (i / 4) % ${PARTITIONS}, i, convert_to(s, 'UTF8'), '[]'::jsonb, convert_to(env::text, 'UTF8'), octet_length(env::text),
+    SELECT gen_random_uuid(), signalbox_dlq_cause_key('AppError', 'bench: carrier refused the parcel', NULL), $1, $2, (i / 4) % ${PARTITIONS}, i, convert_to(s, 'UTF8'), '[]'::jsonb, convert_to(env::text, 'UTF8'), octet_length(env::text),
            bench_uuid('e' || i)::uuid, 'orders.OrderPlaced', 2, s, md5('t' || i / 4),
            'AppError', 'permanent', 'bench: carrier refused the parcel', 'bench', '[]'::jsonb, 1, now(), now(), 'open'
       FROM generate_series(0, ${MESSAGES - 1}) AS i
@@ -91,6 +94,13 @@ try {
                                 'datacontenttype', 'application/json', 'trace_id', md5('t' || i / 4),
                                 'data', json_build_object('orderId', s, 'customerId', 'c-' || i % 500, 'amountCents', 100 + i % 1000, 'currency', 'EUR', 'channel', 'api')) AS env) e`,
     consumerName, topic);
+  await db.$executeRawUnsafe('ALTER TABLE dlq_messages ENABLE TRIGGER USER');
+  await db.$executeRawUnsafe(`
+    INSERT INTO dlq_causes (cause_key, error_class, message, frame, first_seen_at, last_seen_at, open_count, total_count, event_types)
+    SELECT cause_key, 'AppError', 'bench: carrier refused the parcel', '', min(first_failed_at), max(last_failed_at), count(*), count(*), ARRAY['orders.OrderPlaced'] FROM dlq_messages GROUP BY cause_key`);
+  await db.$executeRawUnsafe(`
+    INSERT INTO dlq_cause_consumers (cause_key, consumer, open_count, total_count, last_seen_at)
+    SELECT cause_key, consumer, count(*), count(*), max(last_failed_at) FROM dlq_messages GROUP BY cause_key, consumer`);
   await db.$executeRawUnsafe('ANALYZE dlq_messages');
   const cause = (await db.dlqMessage.findFirstOrThrow({ where: { consumer: consumerName } })).causeKey!;
 
