@@ -84,10 +84,25 @@ export async function latestLagSummaries(db: Db, options: { topics: boolean }): 
             ${options.topics ? `ARRAY(SELECT DISTINCT e->>0 FROM jsonb_array_elements(CASE jsonb_typeof(partitions) WHEN 'array' THEN partitions ELSE '[]' END) e)` : 'NULL::text[]'} AS topic_names
      FROM lag_samples WHERE at = (SELECT max(at) FROM lag_samples)`,
   );
-  return rows.map(({ topic_names, ...r }) => {
-    const { partitions: _none, ...row } = toLagRow({ ...r, partitions: [] });
-    return { ...row, topics: (topic_names ?? []).filter((t) => !isReplayTopic(t)).sort() };
-  });
+  // Built field by field: object spread and rest cost microseconds each on Node 20, and this runs for every group.
+  return rows.map((r): LagSummary => ({
+    at: r.at,
+    groupId: r.group_id,
+    state: r.state,
+    members: r.members,
+    status: r.status as LagStatus,
+    evidence: r.evidence,
+    lag: n(r.lag),
+    replayLag: n(r.replay_lag),
+    noCommitPartitions: r.no_commit_partitions,
+    dataLossPartitions: r.data_loss_partitions,
+    secondsBehind: r.seconds_behind,
+    secondsSource: r.seconds_source,
+    consumeRate: r.consume_rate,
+    produceRate: r.produce_rate,
+    etaSeconds: r.eta_seconds,
+    topics: (r.topic_names ?? []).filter((t) => !isReplayTopic(t)).sort(),
+  }));
 }
 
 /** The latest row of one group (primary key (group_id, at), read backwards). */

@@ -18,18 +18,14 @@ async function sparklines(db: Db, groupIds: string[], now: Date): Promise<Map<st
   const out = new Map<string, { at: string; lag: number | null }[]>();
   if (groupIds.length === 0) return out;
   const since = new Date(now.getTime() - SPARKLINE_SECONDS * 1000);
+  // Points come out of the database in their final shape (ISO time, lag): one JSON.parse per group, no Date per point.
   const rows = await db.$queryRaw<Array<{ group_id: string; points: string }>>`
-    SELECT group_id, json_agg(json_build_array(extract(epoch FROM bucket) * 1000, max_lag) ORDER BY bucket)::text AS points
+    SELECT group_id,
+           json_agg(json_build_object('at', to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'lag', max_lag) ORDER BY bucket)::text AS points
     FROM lag_rollups_1m
     WHERE group_id = ANY(${groupIds}::text[]) AND bucket >= date_trunc('minute', ${since}::timestamptz)
     GROUP BY group_id`;
-  for (const r of rows) {
-    const points = JSON.parse(r.points) as [number, number | null][];
-    out.set(
-      r.group_id,
-      points.map(([ms, lag]) => ({ at: new Date(ms).toISOString(), lag })),
-    );
-  }
+  for (const r of rows) out.set(r.group_id, JSON.parse(r.points) as { at: string; lag: number | null }[]);
   return out;
 }
 
