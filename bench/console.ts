@@ -24,7 +24,8 @@
 // - outbox_samples every 10 s for 24 h; fresh sampler and relay heartbeats.
 //
 // Then BENCH_CONSOLE_RUNS (default 100, after 5 warm-ups) rounds, each timing, in process
-// (no HTTP, session or role check), with the clock at T + 2 s:
+// (no HTTP, session or role check), with the clock 2 s after the latest tick (T, or the
+// last catch-up of an HTTP run):
 //   overview  — the reads behind the Overview page's data, run concurrently as the page's
 //               requests are: getConsumersOverview, getSystemPulse, listChecks,
 //               getDemoKnobs (+ JSON serialisation);
@@ -270,7 +271,10 @@ async function httpPhase(url: string): Promise<Record<string, number>> {
   await catchUp(url);
   const { token, hash, prefix } = newApiToken();
   await withClient(url, (c) =>
-    c.query(`INSERT INTO api_tokens (id, name, prefix, token_hash, created_by) VALUES (gen_random_uuid(), 'bench-console', $1, $2, 'bench')`, [prefix, hash]),
+    c.query(
+      `INSERT INTO api_tokens (id, name, prefix, token_hash, created_by) VALUES (gen_random_uuid(), 'bench-console', $1, $2, 'bench')`,
+      [prefix, hash],
+    ),
   );
   const port = Number(process.env.BENCH_CONSOLE_PORT ?? 3199);
   const base = `http://127.0.0.1:${port}`;
@@ -355,10 +359,11 @@ try {
       }),
     );
   } else {
-    const [{ seeded_at: seededAt }] = await withClient(url, (c) => c.query<{ seeded_at: Date }>(`SELECT seeded_at FROM bench_meta`)).then(
-      (r) => r.rows as [{ seeded_at: Date }],
+    // The clock: 2 s after the sampler's latest tick (the seed's, or the last catch-up's of an HTTP run).
+    const [{ latest }] = await withClient(url, (c) => c.query<{ latest: Date }>(`SELECT max(at) AS latest FROM lag_samples`)).then(
+      (r) => r.rows as [{ latest: Date }],
     );
-    const now = () => new Date(seededAt.getTime() + 2_000);
+    const now = () => new Date(latest.getTime() + 2_000);
     const defaultQuery = consumerListQuerySchema.parse({});
     const filtered = consumerListQuerySchema.parse({ status: 'WARN,STALL', sort: '-lag' });
 
