@@ -68,7 +68,8 @@ export function classifyError(error: unknown): ClassifiedError {
     code,
     retryable: errorCodes[code].retryable,
     errorClass: errorClassOf(error),
-    message: message.slice(0, 2000),
-    stack: error instanceof Error && error.stack ? error.stack.slice(0, 4000) : null,
+    // NUL is refused by PostgreSQL text and jsonb: a message quoting hostile bytes must still be storable.
+    message: message.replace(/\u0000/g, '\ufffd').slice(0, 2000),
+    stack: error instanceof Error && error.stack ? error.stack.replace(/\u0000/g, '\ufffd').slice(0, 4000) : null,
   };
 }

@@ -45,9 +45,10 @@ export async function storeDeadLetter(db: Db | Prisma.TransactionClient, letter:
       payload: new Uint8Array(letter.payload),
       payloadSize: letter.payload.byteLength,
       eventId,
-      eventType: letter.eventType?.slice(0, 200) ?? null,
-      eventVersion: letter.eventVersion,
-      subject: letter.subject?.slice(0, 200) ?? null,
+      // Whatever a hostile message carried must not make its own dead letter unstorable (NUL, out-of-range ints).
+      eventType: letter.eventType?.replace(/\u0000/g, '\ufffd').slice(0, 200) ?? null,
+      eventVersion: letter.eventVersion !== null && Number.isInteger(letter.eventVersion) && Math.abs(letter.eventVersion) <= 2_147_483_647 ? letter.eventVersion : null,
+      subject: letter.subject?.replace(/\u0000/g, '\ufffd').slice(0, 200) ?? null,
       traceId,
       firstFailedAt: letter.failedAt,
       ...common,

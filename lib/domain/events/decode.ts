@@ -52,11 +52,13 @@ function parseJson(value: Uint8Array | null, maxBytes: number): { json: unknown 
 /** What can be read of an envelope that may be invalid, for the dead letter. */
 function partialOf(json: unknown): PartialEnvelope {
   const candidate = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  // Stored in the dead letter's columns: text without NUL (PostgreSQL refuses it), a version that fits an int4.
+  const text = (v: unknown, max: number) => (typeof v === 'string' ? v.replace(/\u0000/g, '\ufffd').slice(0, max) : undefined);
   return {
-    id: typeof candidate.id === 'string' ? candidate.id.slice(0, 64) : undefined,
-    type: typeof candidate.type === 'string' ? candidate.type.slice(0, 120) : undefined,
-    version: typeof candidate.version === 'number' ? candidate.version : undefined,
-    subject: typeof candidate.subject === 'string' ? candidate.subject.slice(0, 200) : undefined,
+    id: text(candidate.id, 64),
+    type: text(candidate.type, 120),
+    version: Number.isInteger(candidate.version) && Math.abs(candidate.version as number) <= 2_147_483_647 ? (candidate.version as number) : undefined,
+    subject: text(candidate.subject, 200),
     traceId: typeof candidate.trace_id === 'string' && /^[0-9a-f]{32}$/.test(candidate.trace_id) ? candidate.trace_id : undefined,
   };
 }
