@@ -9,7 +9,8 @@
 //
 // Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (130, about 500 events/s),
 // --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
-// (keep the rows of the existing file's other scenarios; rows of the scenarios run now are replaced).
+// (keep the rows of the existing file's other scenarios; rows of the scenarios run now are replaced),
+// --rerender (run nothing; write --out again from the results embedded in it).
 // Exit code 0 only when every run passed. Worker and harness logs: .data/faults/<time>/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,10 +30,12 @@ interface Options {
   out: string;
   write: boolean;
   append: boolean;
+  /** Runs nothing: writes --out again from the results embedded in it (after a change to this script's layout). */
+  rerender: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, only: null, rate: 130, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false };
+  const o: Options = { runs: 3, only: null, rate: 130, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -52,6 +55,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--out') o.out = path.resolve(value());
     else if (a === '--no-write') o.write = false;
     else if (a === '--append') o.append = true;
+    else if (a === '--rerender') o.rerender = true;
     else throw new Error(`unknown option ${a} (see the header of scripts/test-faults.ts)`);
   }
   if (o.rate > 200) throw new Error('--rate must be at most 200 orders/s (the traffic knob\'s limit)');
@@ -77,7 +81,10 @@ function outcome(r: RunResult): string {
 
 function row(r: RunResult): string {
   const v = r.verdict;
-  const faults = r.faults.map((f) => `${f.label} at ${fmt(f.injectedAtSeconds, 0)} s: outage ${fmt(f.outageSeconds)} s, recovered in ${f.recoverySeconds === null ? 'never (within the run)' : `${fmt(f.recoverySeconds)} s${f.recoveredAfterTrafficStopped ? ' (after traffic stopped)' : ''}`}, peak lag ${f.peakLag ?? '—'}, peak unpublished ${f.peakUnpublished ?? '—'}`).join('; ');
+  const never = (i: number) => (i < r.faults.length - 1 ? `not caught up before the next fault ${fmt(r.faults[i + 1]!.injectedAtSeconds - r.faults[i]!.injectedAtSeconds, 0)} s later` : 'not caught up within the run');
+  const faults = r.faults
+    .map((f, i) => `${f.label} at ${fmt(f.injectedAtSeconds, 0)} s: outage ${fmt(f.outageSeconds)} s, ${f.recoverySeconds === null ? never(i) : `recovered in ${fmt(f.recoverySeconds)} s${f.recoveredAfterTrafficStopped ? ' (after traffic stopped)' : ''}`}, peak lag ${f.peakLag ?? '—'}, peak unpublished ${f.peakUnpublished ?? '—'}${f.note ? ` (${f.note})` : ''}`)
+    .join('; ');
   const restarts = Object.entries(r.workerStarts).filter(([, n]) => n > 1).map(([w, n]) => `${w} ×${n - 1}`).join(', ') || 'none';
   return `| ${r.scenario} | ${r.run} | ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${outcome(r)} | ${v?.lost ?? '—'} | ${v?.doubled ?? '—'} | ${v?.drift ?? '—'} | ${v?.unpublished ?? '—'} | ${v ? `${v.deadLettered} / ${v.poisonOnTopic}` : '—'} | ${faults || '—'} | ${fmt(r.drainSeconds)} | ${fmt(r.ordersPerSecond)} / ${fmt(r.eventsPerSecond, 0)} | ${v?.outboxEvents ?? '—'} | ${restarts} | ${r.loadAverage.join(' ')} |`;
 }
@@ -91,6 +98,11 @@ function previousResults(file: string): Array<RunResult & { source?: string }> {
   if (at < 0) return [];
   const json = text.slice(at + RESULTS_MARK.length, text.indexOf(' -->', at));
   return JSON.parse(Buffer.from(json, 'base64').toString('utf8')) as Array<RunResult & { source?: string }>;
+}
+
+/** A command as someone would type it in the checkout: `--out <somewhere>/RELIABILITY.md` (a snapshot run writing back) is the default. */
+function withoutDefaultOut(command: string): string {
+  return command.replace(/ --out \S*RELIABILITY\.md(?=\s|$)/, '');
 }
 
 /** What code ran: FAULTS_SOURCE when set (e.g. a snapshot of a commit), else the checkout's commit and whether it had changes. */
@@ -123,7 +135,7 @@ What the suite does, how recovery is measured and which faults are not covered y
 
 Reproduce:
 
-${commands.map((c) => `\`\`\`sh\n${c}\n\`\`\``).join('\n\n')}
+${[...new Set(commands.map(withoutDefaultOut))].map((c) => `\`\`\`sh\n${c}\n\`\`\``).join('\n\n')}
 
 Code under test: ${[...new Set(results.map((r) => r.source ?? 'unknown'))].join('; ')}.
 Machine: ${cpus().length} cores, shared with other work (load average at the end of each run in the last column).
@@ -168,6 +180,13 @@ async function main() {
       console.error(`test:faults: ${signal}; stopping the run's workers, broker and cluster`);
       void stopCurrentRun().finally(() => process.exit(130));
     });
+  }
+  if (options.rerender) {
+    const results = previousResults(options.out);
+    const commands = [...readFileSync(options.out, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!);
+    writeFileSync(options.out, markdown(results, commands));
+    console.log(`rewrote ${path.relative(root, options.out)} from the ${results.length} results in it`);
+    return;
   }
   const all: Scenario[] = [scenarioA, ...faultScenarios(options.rate, options.trafficSeconds)];
   const chosen = options.only ? all.filter((s) => options.only!.includes(s.id)) : all;
