@@ -71,7 +71,7 @@ async function startAll(deps: ReplayDeps, actor: SessionUser, request: z.output<
   const { limits } = deps;
   const jobs: ReplayOutcome['jobs'] = [];
   const needsApproval = preview.gate === 'approval';
-  for (const { consumer } of preview.consumers) {
+  for (const [index, { consumer }] of preview.consumers.entries()) {
     const params = {
       consumer, selection: request.selection, ratePerSecond: rate, canary: request.canary ?? limits.canary,
       maxInFlight: limits.maxInFlight, canaryTimeoutMs: limits.canaryTimeoutMs, needsApproval, requestedBy: actor.email,
@@ -79,10 +79,15 @@ async function startAll(deps: ReplayDeps, actor: SessionUser, request: z.output<
     const idempotencyKey = request.idempotencyKey ? `${request.idempotencyKey}:${consumer}` : undefined;
     // The dlq.replay record commits with the job (and its job.start record), or neither does.
     const { job, created } = await startJob(deps, actor, { kind: 'dlq.replay', params, idempotencyKey }, {
-      inTransaction: (tx, jobId) => recordAudit(tx, {
-        actor, action: 'dlq.replay', target: jobId, outcome: 'ok',
-        details: { consumer, scope: preview.selection, count: preview.consumers.find((c) => c.consumer === consumer)?.count, parked: preview.parked, rate, approval: needsApproval ? 'required' : 'none', gate: preview.gate },
-      }),
+      inTransaction: async (tx, jobId) => {
+        // The throttle again, under its lock in the transaction that writes the audit entry it counts:
+        // the check above alone let concurrent requests all pass before any entry committed.
+        if (index === 0) await throttleDlq(tx, actor, limits.actionsPerMinute, deps.now());
+        await recordAudit(tx, {
+          actor, action: 'dlq.replay', target: jobId, outcome: 'ok',
+          details: { consumer, scope: preview.selection, count: preview.consumers.find((c) => c.consumer === consumer)?.count, parked: preview.parked, rate, approval: needsApproval ? 'required' : 'none', gate: preview.gate },
+        });
+      },
     });
     jobs.push({ consumer, job, created });
   }
