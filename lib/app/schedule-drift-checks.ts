@@ -12,6 +12,7 @@ import { errorMessageOf } from '../errors';
 import type { JobKindRegistry } from '../jobs/job-kind';
 import type { JobEnqueuer } from '../jobs/job-queue';
 import { activeJobStates } from '../jobs/job-state';
+import { startPeriodicTicks, type PeriodicTicks } from './periodic-ticks';
 import { recordAudit, type AuditActor } from './record-audit';
 
 export const DRIFT_CHECK_KIND = 'projection.drift-check';
@@ -80,49 +81,22 @@ export async function scheduleDriftCheck(deps: DriftScheduleDeps, options: { eve
   return outcome;
 }
 
-export interface DriftSchedule {
-  /** Runs a decision now (after the one in progress), instead of waiting for the tick (tests). */
-  tickNow(): Promise<DriftScheduleTick>;
-  stop(): Promise<void>;
-}
-
 /**
  * Decides every `tickMs` (default: a thirtieth of the period, between 1 s and 30 s), so a
- * projection is checked within one tick of being due. Errors (a database outage) are
- * logged and the next tick tries again.
+ * projection is checked within one tick of being due; on the loops' shared schedule
+ * (startPeriodicTicks). Errors (a database outage) are logged and the next tick tries again.
  */
 export function startDriftSchedule(
   deps: DriftScheduleDeps,
   options: { everyMs: number; tickMs?: number; logger: { info(line: string): void; warn(line: string): void } },
-): DriftSchedule {
+): PeriodicTicks {
   const tickMs = options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(options.everyMs / 30)));
-  let stopped = false;
-  let running: Promise<DriftScheduleTick | null> = Promise.resolve(null);
-  const tick = (): Promise<DriftScheduleTick> => {
-    const next = running.catch(() => null).then(() => scheduleDriftCheck(deps, { everyMs: options.everyMs }));
-    running = next.then(
-      (t) => {
-        if (t.start !== null) options.logger.info(`drift schedule: started a drift check of ${t.start} (${t.reason})`);
-        return t;
-      },
-      (error: unknown) => {
-        options.logger.warn(`drift schedule: ${errorMessageOf(error)}; trying again in ${tickMs} ms`);
-        return null;
-      },
-    );
-    return next;
-  };
-  const timer = setInterval(() => {
-    if (!stopped) void tick().catch(() => undefined);
+  return startPeriodicTicks(async () => {
+    try {
+      const t = await scheduleDriftCheck(deps, { everyMs: options.everyMs });
+      if (t.start !== null) options.logger.info(`drift schedule: started a drift check of ${t.start} (${t.reason})`);
+    } catch (error) {
+      options.logger.warn(`drift schedule: ${errorMessageOf(error)}; trying again in ${tickMs} ms`);
+    }
   }, tickMs);
-  timer.unref();
-  void tick().catch(() => undefined);
-  return {
-    tickNow: tick,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running.catch(() => null);
-    },
-  };
 }
