@@ -5,14 +5,13 @@
 // consumer, "parked" behind an earlier dead letter of its subject. It reports
 // each finished message through onDone so the caller can resolve its offset.
 import { classifyError } from '../classify-error';
-import type { ConsumerDefinition } from '../consumer-definition';
+import { replayTopicOf, type ConsumerDefinition } from '../consumer-definition';
 import type { SqlTx } from '../ports';
 import { applyRun } from './apply';
 import { historyEntry } from './attempts';
 import { writeDeadLetter } from './dead-letter';
 import { scopeOf, type IncomingMessage, type ProcessHooks, type ProcessorDeps, type ProcessorScope } from './deps';
 import { decodeIncoming, nextStep, type Decoded } from './plan';
-import { replayedDlqId } from './replay-lineage';
 import { retryOrDeadLetter } from './retry';
 import { blockerRule, headsAhead, parkBehind } from './sequence';
 
@@ -23,7 +22,8 @@ export { headerValue } from './plan';
 async function alreadyDeadLettered<Tx extends SqlTx>(scope: ProcessorScope<Tx>, decoded: readonly Decoded[]): Promise<Set<string>> {
   const lookup = scope.ports.deadLetters.deadLettered;
   const ids = new Set<string>();
-  for (const d of decoded) if (d.result.ok && scope.handles.has(d.result.envelope.type) && !replayedDlqId(scope.consumer, d.message)) ids.add(d.result.envelope.id);
+  // Anything on the consumer's replay topic is a replay (with lineage headers or without): it is applied.
+  for (const d of decoded) if (d.result.ok && scope.handles.has(d.result.envelope.type) && d.message.topic !== replayTopicOf(scope.consumer)) ids.add(d.result.envelope.id);
   if (!lookup || ids.size === 0) return new Set();
   const found = await scope.ports.transactions.run((tx) => lookup(tx, scope.consumer, [...ids]), { timeoutMs: scope.timeoutMs });
   return new Set(found);
@@ -37,7 +37,7 @@ export function createMessageProcessor<Tx extends SqlTx>(definition: ConsumerDef
     const decoded = messages.map((m) => decodeIncoming(scope.registry, m, scope.maxMessageBytes));
     // Events this consumer dead-lettered already (found now, or dead-lettered below): a copy is finished, not applied.
     const deadIds = await alreadyDeadLettered(scope, decoded);
-    const settled = (d: Decoded) => d.result.ok && deadIds.has(d.result.envelope.id) && !replayedDlqId(scope.consumer, d.message);
+    const settled = (d: Decoded) => d.result.ok && deadIds.has(d.result.envelope.id) && d.message.topic !== replayTopicOf(scope.consumer);
     let i = 0;
     let replans = 0;
     while (i < decoded.length) {
