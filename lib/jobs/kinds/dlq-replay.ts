@@ -44,9 +44,9 @@ export interface DlqReplayDeps {
   producer: Producer;
 }
 
-/** Most rows per batch: a quarter second's worth at the rate, at most this many (2,000/s → 500). */
-const BATCH = 500;
-const batchSizeOf = (rate: number) => Math.min(BATCH, Math.max(1, Math.ceil(rate / 4)));
+/** Most rows per batch: half a second's worth at the rate, at most this many (2,000/s → 1,000). */
+const BATCH = 1_000;
+const batchSizeOf = (rate: number) => Math.min(BATCH, Math.max(1, Math.ceil(rate / 2)));
 /** How often the in-flight count (the consumer's lag on this replay) is checked. */
 const LAG_CHECK_MS = 1_000;
 
