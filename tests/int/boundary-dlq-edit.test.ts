@@ -52,8 +52,7 @@ async function letterWith(payload: Buffer): Promise<string> {
   return storeDeadLetter(db, letter);
 }
 
-const deps = { db, registry, actionsPerMinute: 10_000, now: () => new Date() };
-const edit = (input: unknown) => editDlqMessage({ ...deps, db }, op, input as EditRequest);
+const edit = (input: unknown) => editDlqMessage({ db, registry, actionsPerMinute: 10_000, now: () => new Date() }, op, input as EditRequest);
 
 async function state(id: string) {
   const row = await db.dlqMessage.findUniqueOrThrow({ where: { id } });
