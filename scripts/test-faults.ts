@@ -10,7 +10,8 @@
 // Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (130, about 500 events/s),
 // --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
 // (keep the rows of the existing file's other scenarios; rows of the scenarios run now are replaced),
-// --rerender (run nothing; write --out again from the results embedded in it).
+// --rerender (run nothing; write --out again from the results embedded in it),
+// --start-before HH:MM (UTC; no run starts later, the rest are reported as not started).
 // Exit code 0 only when every run passed. Worker and harness logs: .data/faults/<time>/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,10 +33,12 @@ interface Options {
   append: boolean;
   /** Runs nothing: writes --out again from the results embedded in it (after a change to this script's layout). */
   rerender: boolean;
+  /** No run starts after this time (ms since the epoch); the runs left are listed as not run. */
+  startBefore: number | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, only: null, rate: 130, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false };
+  const o: Options = { runs: 3, only: null, rate: 130, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false, startBefore: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -56,6 +59,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-write') o.write = false;
     else if (a === '--append') o.append = true;
     else if (a === '--rerender') o.rerender = true;
+    else if (a === '--start-before') {
+      const v = value();
+      const at = /^\d{2}:\d{2}$/.test(v) ? Date.parse(`${new Date().toISOString().slice(0, 10)}T${v}:00Z`) : NaN;
+      if (Number.isNaN(at)) throw new Error(`--start-before takes a UTC time HH:MM, got ${v}`);
+      o.startBefore = at;
+    }
     else throw new Error(`unknown option ${a} (see the header of scripts/test-faults.ts)`);
   }
   if (o.rate > 200) throw new Error('--rate must be at most 200 orders/s (the traffic knob\'s limit)');
@@ -198,8 +207,13 @@ async function main() {
   log(`test:faults: ${chosen.map((s) => s.id).join(', ')}; ${options.runs} run(s) each; logs in ${path.relative(root, logRoot)}; load ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 
   const results: Array<RunResult & { source?: string }> = [];
+  const notRun: string[] = [];
   for (const scenario of chosen) {
     for (let run = 1; run <= options.runs; run++) {
+      if (options.startBefore !== null && Date.now() >= options.startBefore) {
+        notRun.push(`${scenario.id} run ${run}`);
+        continue;
+      }
       const result = await runScenario(scenario, run, { logRoot, log });
       results.push({ ...result, source: codeUnderTest() });
       writeFileSync(path.join(logRoot, 'results.json'), JSON.stringify(results, null, 2));
@@ -215,6 +229,7 @@ async function main() {
     writeFileSync(options.out, markdown([...kept, ...results], commands));
     log(`wrote ${path.relative(root, options.out)}`);
   }
+  if (notRun.length) log(`not started (--start-before): ${notRun.join(', ')}`);
   console.log('\nscenario                      run  outcome');
   for (const r of results) console.log(`${r.scenario.padEnd(30)}${String(r.run).padEnd(5)}${outcome(r)}`);
   const failed = results.filter((r) => !r.ok).length;
