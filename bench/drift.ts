@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createDb } from '../lib/adapters/prisma/client';
-import { prismaDriftDb } from '../lib/adapters/prisma/projection-drift-db';
+import { pgDriftDb } from '../lib/adapters/postgres/event-log-stream';
 import { checkProjectionDrift, type DriftResult } from '../lib/backbone/projection-drift';
 import { bucketChecksumSql } from '../lib/domain/drift/sql-parts';
 import type { EventRegistry } from '../lib/domain/events/registry';
@@ -165,7 +165,7 @@ try {
   const check = async (): Promise<{ seconds: number; foldSeconds: number; result: DriftResult }> => {
     const t0 = performance.now();
     let folded = t0;
-    const result = await checkProjectionDrift(prismaDriftDb(db), registry, spec, { table: TABLE, checkpointName: PROJECTION }, {
+    const result = await checkProjectionDrift(pgDriftDb(url, db), registry, spec, { table: TABLE, checkpointName: PROJECTION }, {
       buckets: BUCKETS, samplesPerKind: 20, publishWaitMs: 0, onProgress: () => (folded = performance.now()),
     });
     return { seconds: (performance.now() - t0) / 1000, foldSeconds: (folded - t0) / 1000, result };

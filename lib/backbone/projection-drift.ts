@@ -4,13 +4,13 @@
 //    partition; the read model is read later in the same snapshot, so rows and
 //    checkpoints describe the same moment (they commit together).
 // 2. Events at or below those offsets are recomputed by the projection's own
-//    evolve, streamed from the outbox in key order through a cursor, into a temp
-//    table of the same shape. An event the projection applied may not be marked
+//    evolve, streamed from the outbox in key order through a cursor (the rebuild's
+//    fold: envelopes as text, the cheap decoder), into an unindexed temp table of
+//    the same shape, appended to with multi-row INSERTs. An event the projection applied may not be marked
 //    published yet (the relay marks after Kafka's ack): outbox rows unpublished in
 //    the snapshot are waited for before the log is read.
 // 3. Per-bucket checksums (count, XOR of row hashes) are compared in SQL; only
 //    differing buckets are drilled into, again in SQL; samples come back, not rows.
-import { decodeMessage } from '../domain/events/decode';
 import type { EventEnvelope } from '../domain/events/envelope';
 import type { EventRegistry } from '../domain/events/registry';
 import { bucketChecksumSql, bucketSql, rowHashSql } from '../domain/drift/sql-parts';
@@ -18,6 +18,8 @@ import { driftPercent, pickSamples, type DriftCounts, type DriftSample } from '.
 import type { SqlTx } from './ports';
 import { evolveRows, type ProjectionDefinition, type ProjectionStore } from './projection';
 import { checkedTableName } from './projection-table';
+import { foldLog } from './projection-rebuild';
+import { decodeLogged } from './recompute-projection';
 
 export interface DriftSpec<Row> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection handles its own event union
@@ -84,9 +86,12 @@ export async function checkProjectionDrift<Row>(
       [...spec.definition.topics], [...spec.definition.handles],
     );
     const unconfirmed = await waitPublished(db.sql, pending.map((p) => p.position), options);
-    await tx.$executeRawUnsafe(`CREATE TEMP TABLE ${EXPECTED_TABLE} (LIKE ${table} INCLUDING ALL) ON COMMIT DROP`);
+    // A temp table (never WAL-logged) without indexes or constraints: loaded by plain
+    // INSERTs, then analysed; the comparison scans it whole, so it needs no index.
+    await tx.$executeRawUnsafe(`CREATE TEMP TABLE ${EXPECTED_TABLE} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
     const total = cps.reduce((n, c) => n + Number(c.applied), 0);
     const eventsRead = await recomputeInto(db, registry, spec, cps, tx, { ...options, total });
+    await tx.$executeRawUnsafe(`ANALYZE ${EXPECTED_TABLE}`);
     const result = await compareTables(tx, spec, table, options);
     return { ...result, table: target.table, checkpoints: cps.map(({ topic, partition, offset }) => ({ topic, partition, offset })), eventsRead, unconfirmed };
   });
@@ -105,32 +110,50 @@ async function waitPublished(sql: SqlTx, positions: string[], options: DriftOpti
   }
 }
 
-function decodeLogged(registry: EventRegistry, envelope: unknown): EventEnvelope | null {
-  const decoded = decodeMessage(registry, { value: Buffer.from(JSON.stringify(envelope)), headers: {} }, {
-    maxBytes: Number.MAX_SAFE_INTEGER,
-    newTrace: () => ({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', flags: '00' }),
-  });
-  return decoded.ok ? decoded.envelope : null;
+/**
+ * The store's bulk statement without its ON CONFLICT clause: the drift check's temp
+ * table has no key index while it loads (each key is written exactly once, the
+ * comparison scans whole tables), so the upsert becomes a plain multi-row INSERT.
+ */
+function appendOnly(tx: SqlTx): SqlTx {
+  const plain = (query: string) => query.replace(/\s+ON\s+CONFLICT\b[\s\S]*$/i, '');
+  return {
+    $executeRawUnsafe: (query, ...values) => tx.$executeRawUnsafe(plain(query), ...values),
+    $queryRawUnsafe: (query, ...values) => tx.$queryRawUnsafe(plain(query), ...values),
+  };
 }
 
 /**
- * Folds the log, in key order, into `into`'s temp table: a page's rows are final
- * except its last key's, which may continue on the next page.
+ * Folds the log at the cut, in key order, into `into`'s table. The whole log (a
+ * drift check): the rebuild's fold (foldLog: cursor, envelopes as text, the cheap
+ * decoder), each page's finished rows appended to the drift check's unindexed temp
+ * table. Only some keys (repair): those keys' events, upserted into `options.table`.
  */
 export async function recomputeInto<Row>(
-  db: DriftDb, registry: EventRegistry, spec: DriftSpec<Row>,
+  db: Pick<DriftDb, 'stream'>, registry: EventRegistry, spec: DriftSpec<Row>,
   cps: ReadonlyArray<{ topic: string; partition: number; offset: string }>, into: SqlTx,
   options: Pick<DriftOptions, 'pageSize' | 'signal' | 'onProgress'> & { total: number; keys?: readonly string[]; table?: string },
 ): Promise<number> {
   const store = spec.storeFor(options.table ?? EXPECTED_TABLE);
+  if (!options.keys) {
+    const target = options.table ? into : appendOnly(into);
+    let read = 0;
+    const last = await foldLog(db, registry, spec, cps, { afterKey: null, pageSize: options.pageSize ?? 10_000, signal: options.signal }, async (page) => {
+      await store.save(target, page.rows);
+      read += page.events;
+      options.onProgress?.(read, options.total);
+    });
+    await store.save(target, last.rows);
+    options.onProgress?.(read + last.events, options.total);
+    return read + last.events;
+  }
   let carry = new Map<string, Row>();
   let read = 0;
-  const keyFilter = options.keys ? `AND (${spec.eventKeySql}) = ANY($5::text[])` : '';
-  await db.stream<{ k: string; envelope: unknown }>(
-    `SELECT (${spec.eventKeySql}) AS k, e.envelope FROM outbox_events e
+  await db.stream<{ k: string; envelope: string }>(
+    `SELECT (${spec.eventKeySql}) AS k, e.envelope::text AS envelope FROM outbox_events e
      JOIN unnest($1::text[], $2::int[], $3::bigint[]) AS c(topic, part, off) ON e.topic = c.topic AND e.partition = c.part AND e."offset" <= c.off
-     WHERE e.type = ANY($4::text[]) ${keyFilter} ORDER BY 1, e.position`,
-    [cps.map((c) => c.topic), cps.map((c) => c.partition), cps.map((c) => c.offset), [...spec.definition.handles], ...(options.keys ? [options.keys] : [])],
+     WHERE e.type = ANY($4::text[]) AND (${spec.eventKeySql}) = ANY($5::text[]) ORDER BY 1, e.position`,
+    [cps.map((c) => c.topic), cps.map((c) => c.partition), cps.map((c) => c.offset), [...spec.definition.handles], options.keys],
     options.pageSize ?? 5_000,
     async (page) => {
       options.signal?.throwIfAborted();

@@ -14,13 +14,13 @@
 // - lockedCatchUp: under the registry row FOR UPDATE (live batches wait), brings a
 //   version to exactly the active version's checkpoint — the diff and the swap.
 import type { EventEnvelope } from '../domain/events/envelope';
-import { decodeMessage } from '../domain/events/decode';
 import type { EventRegistry } from '../domain/events/registry';
 import { AppError } from '../errors';
 import type { BatchItem } from './consumer-definition';
 import type { SqlTx } from './ports';
 import { applyProjectionBatch, evolveRows } from './projection';
 import type { DriftDb, DriftSpec } from './projection-drift';
+import { decodeLogged } from './recompute-projection';
 
 export interface CutPoint {
   topic: string;
@@ -119,14 +119,8 @@ export function cutFilterSql(cut: readonly CutPoint[], topicsParam: number): { s
   return { sql: `e.topic = ANY($${topicsParam}::text[]) AND e."offset" <= (CASE ${perTopic.join(' ')} END)`, topics };
 }
 
-const TRACE = () => ({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', flags: '00' });
-
-/** A logged envelope (jsonb as an object, or its text) decoded as a consumer would; null if it does not decode. */
-export function decodeLoggedEnvelope(registry: EventRegistry, envelope: unknown): EventEnvelope | null {
-  const text = typeof envelope === 'string' ? envelope : JSON.stringify(envelope);
-  const decoded = decodeMessage(registry, { value: Buffer.from(text), headers: {} }, { maxBytes: Number.MAX_SAFE_INTEGER, newTrace: TRACE });
-  return decoded.ok ? decoded.envelope : null;
-}
+/** A logged envelope (jsonb as an object, or its text) decoded; null if it does not decode (recompute-projection.ts decodeLogged). */
+export const decodeLoggedEnvelope = decodeLogged;
 
 export interface FoldPage<Row> {
   /** Rows of the keys this page finished: final, each written once. */

@@ -3,7 +3,8 @@
 // report. One step: a check is redone from scratch if its worker dies (it
 // changes nothing but the report it writes at the end).
 import { activeVersion } from '../../adapters/prisma/projection-registry';
-import { prismaDriftDb, saveDriftReport } from '../../adapters/prisma/projection-drift-db';
+import { saveDriftReport } from '../../adapters/prisma/projection-drift-db';
+import { pgDriftDb } from '../../adapters/postgres/event-log-stream';
 import { checkProjectionDrift } from '../../backbone/projection-drift';
 import { demoDriftSpecs } from '../../demo/projections/drift-specs';
 import { AppError } from '../../errors';
@@ -20,7 +21,7 @@ export async function runDriftCheck(deps: ProjectionJobDeps, projection: string,
     publishWaitMs: deps.env.PROJECTION_DRIFT_PUBLISH_WAIT_MS, ...extra,
   };
   try {
-    const result = await checkProjectionDrift(prismaDriftDb(deps.db), deps.registry, spec, active, options);
+    const result = await checkProjectionDrift(pgDriftDb(deps.env.DATABASE_URL, deps.db), deps.registry, spec, active, options);
     const reportId = await saveDriftReport(deps.db, { projection, version: active.version, table: active.table, jobId, startedAt, result });
     return { reportId, result, active };
   } catch (error) {

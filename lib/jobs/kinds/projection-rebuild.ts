@@ -26,7 +26,7 @@ import { demoDriftSpecs, demoProjectionNames } from '../../demo/projections/drif
 import { AppError } from '../../errors';
 import { defineJobKind, type JobContext, type Stopped } from '../job-kind';
 import type { ProjectionJobDeps } from './projection-deps';
-import { pgLogStream, pgPageWriter } from './projection-rebuild-stream';
+import { pgLogStream, pgPageWriter } from '../../adapters/postgres/event-log-stream';
 
 export const REBUILD_KIND = 'projection.rebuild';
 
