@@ -9,7 +9,7 @@
 //
 // Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (130, about 500 events/s),
 // --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
-// (keep the rows of the existing file's other scenarios; rows of the scenarios run now are replaced),
+// (keep the existing file's rows and add these runs after them),
 // --rerender (run nothing; write --out again from the results embedded in it),
 // --start-before HH:MM (UTC; no run starts later, the rest are reported as not started).
 // Exit code 0 only when every run passed. Worker and harness logs: .data/faults/<time>/.
@@ -208,8 +208,11 @@ async function main() {
 
   const results: Array<RunResult & { source?: string }> = [];
   const notRun: string[] = [];
+  // --append adds runs: a scenario's runs are numbered after those already in the file.
+  const earlier = options.append && options.write ? previousResults(options.out) : [];
   for (const scenario of chosen) {
-    for (let run = 1; run <= options.runs; run++) {
+    const first = Math.max(0, ...earlier.filter((r) => r.scenario === scenario.id).map((r) => r.run)) + 1;
+    for (let run = first; run < first + options.runs; run++) {
       if (options.startBefore !== null && Date.now() >= options.startBefore) {
         notRun.push(`${scenario.id} run ${run}`);
         continue;
@@ -223,7 +226,7 @@ async function main() {
   const argv = process.argv.slice(2).filter((a) => a !== '--append' && a !== '--no-write');
   const command = `npm run test:faults${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   if (options.write) {
-    const kept = options.append ? previousResults(options.out).filter((r) => !chosen.some((s) => s.id === r.scenario)) : [];
+    const kept = earlier;
     const keptCommands = options.append && existsSync(options.out) ? [...readFileSync(options.out, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!) : [];
     const commands = [...new Set([...(kept.length ? keptCommands : []), command])];
     writeFileSync(options.out, markdown([...kept, ...results], commands));
