@@ -115,14 +115,18 @@ describe('dlq admin', () => {
     await seed(consumer, 3, 'dead worker test', () => 'order-1');
     const [head, sent, follower] = await db.dlqMessage.findMany({ where: { consumer }, orderBy: { offset: 'asc' } });
     const job = await db.backgroundJob.create({
-      data: { kind: 'dlq.replay', scope: `replay:consumer:${consumer}`, state: 'cancelling', params: { consumer }, heartbeatAt: new Date(Date.now() - 60_000) },
+      // Heartbeat fresh until the rows are marked (the runner's own sweep must not take it earlier).
+      data: { kind: 'dlq.replay', scope: `replay:consumer:${consumer}`, state: 'cancelling', params: { consumer }, heartbeatAt: new Date() },
     });
     const replays = JSON.stringify([{ jobId: job.id, at: new Date().toISOString(), by: 'op@example.com' }]);
     await db.$executeRawUnsafe(`UPDATE dlq_messages SET status = 'replaying', replays = $2::jsonb WHERE id = ANY($1::uuid[])`, [sent!.id, follower!.id], replays);
     await db.$executeRawUnsafe(`UPDATE dlq_messages SET parked_behind = $1::uuid WHERE id = $2::uuid`, head!.id, follower!.id);
 
-    const reclaimed = await reclaimStaleJobs(db, 1_000);
-    expect(reclaimed).toContainEqual({ id: job.id, state: 'cancelled' });
+    expect((await db.backgroundJob.findUniqueOrThrow({ where: { id: job.id } })).state).toBe('cancelling');
+    // Its worker is dead: no heartbeat for a minute. The sweep (this call, or the runner's own, whichever comes first) cancels it.
+    await db.backgroundJob.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
+    await reclaimStaleJobs(db, 1_000);
+    await waitFor('the job cancelled', async () => (await db.backgroundJob.findUniqueOrThrow({ where: { id: job.id } })).state === 'cancelled');
     expect((await db.dlqMessage.findUniqueOrThrow({ where: { id: sent!.id } })).status).toBe('open');
     expect((await db.dlqMessage.findUniqueOrThrow({ where: { id: follower!.id } })).status).toBe('parked');
     expect((await db.dlqMessage.findUniqueOrThrow({ where: { id: head!.id } })).status).toBe('open');
