@@ -88,7 +88,12 @@ async function startGroupAtEnd(group: string, topics: Array<{ topic: string; par
   await admin.connect();
   try {
     await ensureTopics(admin, topics);
-    for (const { topic } of topics) await admin.resetOffsets({ groupId: group, topic, earliest: false });
+    // Explicit offsets: kafkajs's resetOffsets commits -1 ("latest"), which a joining consumer
+    // reads as no offset and then starts from the beginning after all.
+    for (const { topic } of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId: group, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    }
   } finally {
     await admin.disconnect();
   }
