@@ -25,7 +25,7 @@ import { createProjectionRebuildJob } from '../lib/jobs/kinds/projection-rebuild
 import type { ProjectionJobDeps } from '../lib/jobs/kinds/projection-deps';
 import { getJob } from '../lib/read/get-job';
 import { createTestDatabase } from '../tests/support/database';
-import { copyFromStdin } from './copy-in';
+import { copyFromStdin } from '../lib/adapters/postgres/copy-in';
 import { round } from './support';
 
 const arg = process.argv.indexOf('--events');

@@ -40,6 +40,11 @@ export interface DriftDb {
   stream<R>(sql: string, params: unknown[], pageSize: number, onPage: (rows: R[]) => Promise<void>): Promise<void>;
   /** Statements outside the snapshot. */
   sql: SqlTx;
+  /**
+   * Appends rows (one array per column) to a table of the snapshot's session with
+   * COPY, when the adapter can (node-postgres: pgDriftDb); else plain INSERTs.
+   */
+  copyInto?(tx: SqlTx, table: string, columns: readonly string[], values: readonly unknown[][]): Promise<void>;
 }
 
 export interface DriftTarget { table: string; checkpointName: string }
@@ -110,15 +115,26 @@ async function waitPublished(sql: SqlTx, positions: string[], options: DriftOpti
   }
 }
 
+const BULK_INSERT = /^\s*INSERT\s+INTO\s+("[^"]+"|\w+)\s*\(([^)]*)\)\s*SELECT\s+\*\s+FROM\s+unnest\(/i;
+
 /**
- * The store's bulk statement without its ON CONFLICT clause: the drift check's temp
- * table has no key index while it loads (each key is written exactly once, the
- * comparison scans whole tables), so the upsert becomes a plain multi-row INSERT.
+ * The store's bulk statement as an append: the drift check's temp table has no key
+ * index while it loads (each key is written exactly once, the comparison scans
+ * whole tables), so the upsert (`INSERT INTO t (cols) SELECT * FROM unnest($1, …)
+ * ON CONFLICT …`) becomes a COPY of the same column arrays where the adapter has
+ * one, else the same INSERT without its ON CONFLICT clause.
  */
-function appendOnly(tx: SqlTx): SqlTx {
+function appendOnly(tx: SqlTx, db: Pick<DriftDb, 'copyInto'>): SqlTx {
   const plain = (query: string) => query.replace(/\s+ON\s+CONFLICT\b[\s\S]*$/i, '');
   return {
-    $executeRawUnsafe: (query, ...values) => tx.$executeRawUnsafe(plain(query), ...values),
+    $executeRawUnsafe: async (query, ...values) => {
+      const bulk = db.copyInto && BULK_INSERT.exec(query);
+      if (bulk && values.every(Array.isArray)) {
+        await db.copyInto!(tx, bulk[1]!, bulk[2]!.split(',').map((c) => c.trim()), values as unknown[][]);
+        return (values[0] as unknown[] | undefined)?.length ?? 0;
+      }
+      return tx.$executeRawUnsafe(plain(query), ...values);
+    },
     $queryRawUnsafe: (query, ...values) => tx.$queryRawUnsafe(plain(query), ...values),
   };
 }
@@ -130,13 +146,13 @@ function appendOnly(tx: SqlTx): SqlTx {
  * table. Only some keys (repair): those keys' events, upserted into `options.table`.
  */
 export async function recomputeInto<Row>(
-  db: Pick<DriftDb, 'stream'>, registry: EventRegistry, spec: DriftSpec<Row>,
+  db: Pick<DriftDb, 'stream' | 'copyInto'>, registry: EventRegistry, spec: DriftSpec<Row>,
   cps: ReadonlyArray<{ topic: string; partition: number; offset: string }>, into: SqlTx,
   options: Pick<DriftOptions, 'pageSize' | 'signal' | 'onProgress'> & { total: number; keys?: readonly string[]; table?: string },
 ): Promise<number> {
   const store = spec.storeFor(options.table ?? EXPECTED_TABLE);
   if (!options.keys) {
-    const target = options.table ? into : appendOnly(into);
+    const target = options.table ? into : appendOnly(into, db);
     let read = 0;
     const last = await foldLog(db, registry, spec, cps, { afterKey: null, pageSize: options.pageSize ?? 10_000, signal: options.signal }, async (page) => {
       await store.save(target, page.rows);

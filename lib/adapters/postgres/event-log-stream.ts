@@ -11,6 +11,7 @@
 import pg from 'pg';
 import type { DriftDb } from '../../backbone/projection-drift';
 import type { SqlTx } from '../../backbone/ports';
+import { copyFromStdin } from './copy-in';
 
 const APP = 'signalbox-projection-log';
 
@@ -90,6 +91,7 @@ export async function pgPageWriter(databaseUrl: string, application = APP) {
  * `sql`: statements outside the snapshot (the wait for unpublished rows).
  */
 export function pgDriftDb(databaseUrl: string, sql: SqlTx): DriftDb {
+  const clients = new WeakMap<SqlTx, pg.Client>();
   return {
     async snapshot(fn) {
       const client = await connect(databaseUrl, 'signalbox-drift-check');
@@ -97,7 +99,9 @@ export function pgDriftDb(databaseUrl: string, sql: SqlTx): DriftDb {
         await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ`);
         await client.query(`SET LOCAL TimeZone = 'UTC'`);
         await client.query(`SET LOCAL work_mem = '256MB'`);
-        const result = await fn(txOf(client));
+        const tx = txOf(client);
+        clients.set(tx, client);
+        const result = await fn(tx);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -109,5 +113,37 @@ export function pgDriftDb(databaseUrl: string, sql: SqlTx): DriftDb {
     },
     stream: pgLogStream(databaseUrl, 'signalbox-drift-check').stream,
     sql,
+    async copyInto(tx, table, columns, values) {
+      const client = clients.get(tx);
+      if (!client) throw new Error('copyInto: not a snapshot of this pgDriftDb');
+      if (!/^("[^"]+"|\w+)$/.test(table) || !columns.every((c) => /^\w+$/.test(c))) throw new Error(`copyInto: unexpected table or columns ${table} (${columns.join(', ')})`);
+      const n = values[0]?.length ?? 0;
+      if (n === 0) return;
+      await copyFromStdin(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, () => copyText(values, n));
+    },
   };
+}
+
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** One value in COPY's text format. */
+function copyValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text;
+}
+
+/** Column arrays as COPY text lines, about 1,000 rows a chunk. */
+function* copyText(values: readonly unknown[][], n: number): Generator<Buffer> {
+  let lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    lines.push(values.map((column) => copyValue(column[i])).join('\t'));
+    if (lines.length === 1_000) {
+      yield Buffer.from(lines.join('\n') + '\n');
+      lines = [];
+    }
+  }
+  if (lines.length > 0) yield Buffer.from(lines.join('\n') + '\n');
 }
