@@ -18,7 +18,7 @@ import { driftPercent, pickSamples, type DriftCounts, type DriftSample } from '.
 import type { SqlTx } from './ports';
 import { evolveRows, type ProjectionDefinition, type ProjectionStore } from './projection';
 import { checkedTableName } from './projection-table';
-import { foldLog } from './projection-rebuild';
+import { cutFilterSql, foldLog, type CutPoint } from './projection-rebuild';
 import { decodeLogged } from './recompute-projection';
 
 export interface DriftSpec<Row> {
@@ -139,6 +139,46 @@ function appendOnly(tx: SqlTx, db: Pick<DriftDb, 'copyInto'>): SqlTx {
   };
 }
 
+/** Up to this many events at the cut, a drift check folds the whole log in memory (rows ≤ events). */
+export const IN_MEMORY_MAX_EVENTS = 3_000_000;
+
+/**
+ * The drift check's fold when the log at the cut is small enough to hold its rows in
+ * memory: the events in position order (an index scan, streamed — no sort of the whole
+ * log by key before the first row, which key order costs), every key's row kept in one
+ * map, then all rows appended at once. Same stream, decoder and evolve as foldLog.
+ */
+async function foldInMemory<Row>(
+  db: Pick<DriftDb, 'stream'>, registry: EventRegistry, spec: DriftSpec<Row>, cps: readonly CutPoint[], target: SqlTx,
+  options: Pick<DriftOptions, 'pageSize' | 'signal' | 'onProgress'> & { total: number },
+): Promise<number> {
+  const store = spec.storeFor(EXPECTED_TABLE);
+  const rows = new Map<string, Row>();
+  const { sql: atCut, topics } = cutFilterSql(cps, 1);
+  let read = 0;
+  await db.stream<{ envelope: string }>(
+    `SELECT e.envelope::text AS envelope FROM outbox_events e WHERE ${atCut} AND e.type = ANY($2::text[]) ORDER BY e.position`,
+    [topics, [...spec.definition.handles]],
+    options.pageSize ?? 10_000,
+    async (page) => {
+      options.signal?.throwIfAborted();
+      const events: EventEnvelope[] = [];
+      for (const r of page) {
+        const event = decodeLogged(registry, r.envelope);
+        if (event) events.push(event);
+      }
+      for (const [key, row] of evolveRows(spec.definition, rows, events)) rows.set(key, row);
+      read += page.length;
+      options.onProgress?.(read, options.total);
+    },
+  );
+  const all = [...rows.values()];
+  rows.clear();
+  for (let i = 0; i < all.length; i += 50_000) await store.save(target, all.slice(i, i + 50_000));
+  options.onProgress?.(read, options.total);
+  return read;
+}
+
 /**
  * Folds the log at the cut, in key order, into `into`'s table. The whole log (a
  * drift check): the rebuild's fold (foldLog: cursor, envelopes as text, the cheap
@@ -151,6 +191,9 @@ export async function recomputeInto<Row>(
   options: Pick<DriftOptions, 'pageSize' | 'signal' | 'onProgress'> & { total: number; keys?: readonly string[]; table?: string },
 ): Promise<number> {
   const store = spec.storeFor(options.table ?? EXPECTED_TABLE);
+  if (!options.keys && !options.table && options.total <= IN_MEMORY_MAX_EVENTS && cps.length > 0) {
+    return foldInMemory(db, registry, spec, cps, appendOnly(into, db), options);
+  }
   if (!options.keys) {
     const target = options.table ? into : appendOnly(into, db);
     let read = 0;
