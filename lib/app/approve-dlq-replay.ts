@@ -4,11 +4,13 @@
 import type { Db } from '../adapters/prisma/client';
 import type { SessionUser } from '../domain/session-user';
 import { AppError } from '../errors';
+import { isUuid } from '../domain/uuid';
 import { requireDlqRole } from './dlq-guard';
 import { recordAudit } from './record-audit';
 
 export async function approveDlqReplay(db: Db, actor: SessionUser, jobId: string) {
   await requireDlqRole(db, actor, 'dlq.approve', jobId);
+  if (!isUuid(jobId)) throw new AppError('not_found', `No replay job ${jobId}.`);
   return db.$transaction(async (tx) => {
     const [job] = await tx.$queryRawUnsafe<{ id: string; kind: string; state: string; params: { requestedBy?: string; needsApproval?: boolean } }[]>(
       'SELECT id, kind, state, params FROM background_jobs WHERE id = $1::uuid FOR UPDATE', jobId);

@@ -1,6 +1,7 @@
 import type { Db } from '../adapters/prisma/client';
 import { hasRole, isRole, roleFor } from '../domain/roles';
 import { AppError } from '../errors';
+import { isUuid } from '../domain/uuid';
 import { recordAudit, type AuditActor } from './record-audit';
 
 const ACTION = 'tokens.revoke';
@@ -14,6 +15,7 @@ export async function revokeApiToken(db: Db, actor: AuditActor & { role: string 
     await recordAudit(db, { actor, action: ACTION, target: id, outcome: 'denied' });
     throw new AppError('forbidden', `Revoking API tokens needs the ${roleFor(ACTION)} role.`);
   }
+  if (!isUuid(id)) throw new AppError('not_found', `No API token ${id}.`);
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<Array<{ id: string; name: string; revoked_at: Date | null }>>`
       SELECT id::text, name, revoked_at FROM api_tokens WHERE id = ${id}::uuid FOR UPDATE`;

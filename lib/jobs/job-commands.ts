@@ -5,10 +5,9 @@
 import type { Db, Prisma } from '../adapters/prisma/client';
 import type { Role } from '../domain/roles';
 import { AppError } from '../errors';
+import { isUuid } from '../domain/uuid';
 import { commandAlreadyApplied, commandTarget, type JobCommand, type JobState } from './job-state';
 import { toJobView, type JobView } from './job-view';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AuditWriter = (tx: Prisma.TransactionClient, entry: { from: JobState; to: JobState; kind: string; scope: string }) => Promise<void>;
 
@@ -49,7 +48,7 @@ export async function jobAccess(
   kinds: { get(name: string): { requiredRole: Role } | undefined },
   jobId: string,
 ): Promise<{ kind: string; scope: string; requiredRole: Role }> {
-  const row = UUID.test(jobId) ? await db.backgroundJob.findUnique({ where: { id: jobId }, select: { kind: true, scope: true } }) : null;
+  const row = isUuid(jobId) ? await db.backgroundJob.findUnique({ where: { id: jobId }, select: { kind: true, scope: true } }) : null;
   if (!row) throw new AppError('not_found', `job ${jobId} does not exist`);
   return { kind: row.kind, scope: row.scope, requiredRole: kinds.get(row.kind)?.requiredRole ?? 'admin' };
 }

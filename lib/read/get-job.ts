@@ -1,12 +1,11 @@
 import type { Db } from '../adapters/prisma/client';
 import { AppError } from '../errors';
 import { toJobView, type JobView } from '../jobs/job-view';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../domain/uuid';
 
 /** One job with its progress (done/total, rate over the last 30 s, ETA); not_found for an unknown id. */
 export async function getJob(db: Db, id: string): Promise<JobView> {
-  const row = UUID.test(id) ? await db.backgroundJob.findUnique({ where: { id } }) : null;
+  const row = isUuid(id) ? await db.backgroundJob.findUnique({ where: { id } }) : null;
   if (!row) throw new AppError('not_found', `job ${id} does not exist`);
   return toJobView(row);
 }
