@@ -3,20 +3,17 @@
 // `dlq.replay` job per consumer that failed (one active replay per consumer). The
 // same idempotency key returns the jobs of the first request.
 import { z } from 'zod';
-import type { Db } from '../adapters/prisma/client';
 import { replaySelectionSchema } from '../domain/dlq/selection';
 import { REPLAY_RATE_DEFAULT, REPLAY_RATE_MAX } from '../domain/dlq/token-bucket';
 import { mayPerform } from '../domain/roles';
 import type { SessionUser } from '../domain/session-user';
 import { AppError } from '../errors';
-import type { JobKindRegistry } from '../jobs/job-kind';
-import type { JobEnqueuer } from '../jobs/job-queue';
 import { toJobView, type JobView } from '../jobs/job-view';
 import { requireDlqRole, throttleDlq } from './dlq-guard';
 import { getDlqRateCap } from '../read/get-dlq-rate-cap';
 import { previewDlqReplay, type ReplayLimits, type ReplayPreview } from './preview-dlq-replay';
 import { recordAudit } from './record-audit';
-import { startJob } from './start-job';
+import { startJob, type StartJobDeps } from './start-job';
 
 export const replayRequestSchema = z.object({
   selection: replaySelectionSchema,
@@ -29,10 +26,7 @@ export const replayRequestSchema = z.object({
 });
 export type ReplayRequest = z.input<typeof replayRequestSchema>;
 
-export interface ReplayDeps {
-  db: Db;
-  kinds: JobKindRegistry;
-  queue?: JobEnqueuer;
+export interface ReplayDeps extends StartJobDeps {
   limits: ReplayLimits & { rateCap: number; canary: number; maxInFlight: number; canaryTimeoutMs: number; actionsPerMinute: number };
   now: () => Date;
 }

@@ -17,6 +17,13 @@ export const startJobRequestSchema = z.object({
 });
 export type StartJobRequest = z.infer<typeof startJobRequestSchema>;
 
+/** What starting a job needs: the database, the kinds this console knows, and the queue that wakes a worker. */
+export interface StartJobDeps {
+  db: Db;
+  kinds: JobKindRegistry;
+  queue?: JobEnqueuer;
+}
+
 /**
  * Starts a background job of a registered kind: checks the kind's role, validates
  * the parameters with its schema, derives the scope, and inserts the job with its
@@ -24,7 +31,7 @@ export type StartJobRequest = z.infer<typeof startJobRequestSchema>;
  * active one); the same idempotency key returns the job it started the first time.
  */
 export async function startJob(
-  deps: { db: Db; kinds: JobKindRegistry; queue?: JobEnqueuer },
+  deps: StartJobDeps,
   actor: SessionUser,
   input: StartJobRequest,
   /** More writes of the caller's use case, in the transaction that inserts the job (e.g. its own audit record). */

@@ -2,13 +2,10 @@
 // audited `job.start` with the job in one transaction by startJob; one per
 // projection through its scope). The console polls the job for progress.
 import { z } from 'zod';
-import type { Db } from '../adapters/prisma/client';
 import type { SessionUser } from '../domain/session-user';
-import type { JobKindRegistry } from '../jobs/job-kind';
-import type { JobEnqueuer } from '../jobs/job-queue';
 import type { JobView } from '../jobs/job-view';
 import { REBUILD_KIND } from '../jobs/kinds/projection-rebuild';
-import { startJob } from './start-job';
+import { startJob, type StartJobDeps } from './start-job';
 
 export const startProjectionRebuildSchema = z.object({
   idempotencyKey: z.string().trim().min(8).max(200).optional(),
@@ -18,7 +15,7 @@ export const startProjectionRebuildSchema = z.object({
 export type StartProjectionRebuildRequest = z.infer<typeof startProjectionRebuildSchema>;
 
 export async function startProjectionRebuild(
-  deps: { db: Db; kinds: JobKindRegistry; queue?: JobEnqueuer },
+  deps: StartJobDeps,
   actor: SessionUser,
   projection: string,
   input: StartProjectionRebuildRequest = {},

@@ -1,18 +1,17 @@
 // Roles and what each may do. Pure: the server checks these on every
 // request through the action table below; the UI only uses them to hide buttons.
+import { orderedValues } from './ordered-values';
 
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
-const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+const roleScale = orderedValues(roles);
 
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (roles as readonly string[]).includes(value);
-}
+export const isRole: (value: unknown) => value is Role = roleScale.is;
 
 /** True when `role` is at least `required` (admin ⊃ operator ⊃ viewer). */
 export function hasRole(role: Role, required: Role): boolean {
-  return rank[role] >= rank[required];
+  return roleScale.rank(role) >= roleScale.rank(required);
 }
 
 /**

@@ -1,5 +1,14 @@
 // Opaque keyset cursors of the DLQ lists: base64url JSON of the last row's sort key.
+import { z } from 'zod';
 import { AppError } from '../errors';
+
+/** The page parameters of a DLQ list: the cursor from the previous page and a page size up to `maxLimit`. */
+export function pageParams(maxLimit: number) {
+  return {
+    cursor: z.string().max(400).optional(),
+    limit: z.coerce.number().int().min(1).max(maxLimit).default(50),
+  };
+}
 
 export function encodeCursor(value: { at: Date; key: string }): string {
   return Buffer.from(JSON.stringify({ at: value.at.toISOString(), key: value.key })).toString('base64url');

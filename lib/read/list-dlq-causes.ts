@@ -1,15 +1,12 @@
 // The DLQ page: failure groups by cause, newest failure first, keyset-paginated over
 // dlq_causes (counts kept by the write path; no GROUP BY over dlq_messages). Trace id
 // and subject filters look the causes up through indexed dlq_messages columns.
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../adapters/prisma/client';
 import { dlqFilterSchema, type DlqFilter } from '../domain/dlq/selection';
-import { decodeCursor, encodeCursor } from './dlq-cursor';
+import { decodeCursor, encodeCursor, pageParams } from './dlq-cursor';
 
-export const listDlqCausesQuery = dlqFilterSchema.extend({
-  cursor: z.string().max(400).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+export const listDlqCausesQuery = dlqFilterSchema.extend(pageParams(200));
 export type ListDlqCausesQuery = z.input<typeof listDlqCausesQuery>;
 
 export interface DlqCauseRow {

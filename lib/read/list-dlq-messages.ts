@@ -1,15 +1,12 @@
 // Dead letters matching a filter, newest failure first, keyset over
 // (last_failed_at, id): the messages of a cause group and the CSV export.
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../adapters/prisma/client';
 import { dlqFilterSchema } from '../domain/dlq/selection';
-import { decodeCursor, encodeCursor } from './dlq-cursor';
+import { decodeCursor, encodeCursor, pageParams } from './dlq-cursor';
 import { dlqMessageWhere } from './dlq-where';
 
-export const listDlqMessagesQuery = dlqFilterSchema.extend({
-  cursor: z.string().max(400).optional(),
-  limit: z.coerce.number().int().min(1).max(1_000).default(50),
-});
+export const listDlqMessagesQuery = dlqFilterSchema.extend(pageParams(1_000));
 export type ListDlqMessagesQuery = z.input<typeof listDlqMessagesQuery>;
 
 export interface DlqMessageRow {

@@ -1,17 +1,17 @@
 // What a check is: a kind (the rule), a subject (the group, consumer, projection or
 // "system" it judges), a state with the evidence in words, and facts the runbook
 // actions take their parameters from (the group to open, the DLQ consumer, the trace).
+import { orderedValues } from '../ordered-values';
+
 export const CHECK_STATES = ['OK', 'WARN', 'CRIT'] as const;
 export type CheckState = (typeof CHECK_STATES)[number];
 
-const rank: Record<CheckState, number> = { OK: 0, WARN: 1, CRIT: 2 };
+const stateScale = orderedValues(CHECK_STATES);
 
-export function isCheckState(value: unknown): value is CheckState {
-  return typeof value === 'string' && (CHECK_STATES as readonly string[]).includes(value);
-}
+export const isCheckState: (value: unknown) => value is CheckState = stateScale.is;
 
 export function worse(a: CheckState, b: CheckState): CheckState {
-  return rank[a] >= rank[b] ? a : b;
+  return stateScale.rank(a) >= stateScale.rank(b) ? a : b;
 }
 
 export function worstOf(states: Iterable<CheckState>): CheckState {
@@ -21,7 +21,7 @@ export function worstOf(states: Iterable<CheckState>): CheckState {
 }
 
 export function severity(state: CheckState): number {
-  return rank[state];
+  return stateScale.rank(state);
 }
 
 /** Parameters for runbook actions, filled from what the check looked at. */
