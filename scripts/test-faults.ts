@@ -212,9 +212,10 @@ async function main() {
     return;
   }
   const all: Scenario[] = [scenarioA, ...faultScenarios(options.rate, options.trafficSeconds)];
-  const chosen = options.only ? all.filter((s) => options.only!.includes(s.id)) : all;
   const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${all.map((s) => s.id).join(', ')}`);
+  // In the order given (with --start-before, the first ones are the ones sure to run).
+  const chosen = options.only ? options.only.map((id) => all.find((s) => s.id === id)!) : all;
   const logRoot = path.join(root, '.data', 'faults', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(logRoot, { recursive: true });
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
