@@ -74,6 +74,22 @@ interface InternalBroker {
   metadata(topics: string[]): Promise<unknown>;
 }
 
+/** Sends one request encoded by our own codec (admin-protocol.ts) over the broker's kafkajs connection. */
+async function sendOwnCodec<T>(
+  broker: InternalBroker,
+  request: { apiKey: number; apiVersion: number; apiName: string; body: Buffer; decode: (payload: Buffer) => T },
+): Promise<T> {
+  return (await broker.connectionPool.send({
+    request: {
+      apiKey: request.apiKey,
+      apiVersion: request.apiVersion,
+      apiName: request.apiName,
+      encode: async () => ({ buf: request.body, buffer: request.body }),
+    },
+    response: { decode: async (payload: Buffer) => request.decode(payload), parse: async (data: unknown) => data },
+  })) as T;
+}
+
 interface InternalCluster {
   targetTopics: Set<string>;
   brokerPool: { brokers: Record<string, InternalBroker>; metadataExpireAt: number | null };
@@ -267,18 +283,13 @@ export function createLagClient(kafka: Kafka): LagClient {
     await mapLimit(chunks(ids, OFFSET_FETCH_BATCH), concurrency, async (batch) => {
       count('OffsetFetch');
       try {
-        const decoded = (await broker.connectionPool.send({
-          request: {
-            apiKey: OFFSET_FETCH_API_KEY,
-            apiVersion: OFFSET_FETCH_MULTI_GROUP_VERSION,
-            apiName: 'OffsetFetch',
-            encode: async () => {
-              const buf = encodeOffsetFetchV8(batch);
-              return { buf, buffer: buf };
-            },
-          },
-          response: { decode: async (payload: Buffer) => decodeOffsetFetchV8(payload), parse: async (data: unknown) => data },
-        })) as ReturnType<typeof decodeOffsetFetchV8>;
+        const decoded = await sendOwnCodec(broker, {
+          apiKey: OFFSET_FETCH_API_KEY,
+          apiVersion: OFFSET_FETCH_MULTI_GROUP_VERSION,
+          apiName: 'OffsetFetch',
+          body: encodeOffsetFetchV8(batch),
+          decode: decodeOffsetFetchV8,
+        });
         const byId = new Map(decoded.groups.map((g) => [g.groupId, g]));
         for (const groupId of batch) {
           const g = byId.get(groupId);
@@ -355,18 +366,13 @@ export function createLagClient(kafka: Kafka): LagClient {
   /** One ListOffsets v2 request to `broker` for these partitions at `timestamp` (our own codec: admin-protocol.ts). */
   async function listOffsets(broker: InternalBroker, topics: { topic: string; partitions: number[] }[], timestamp: bigint) {
     count('ListOffsets');
-    const listed = (await broker.connectionPool.send({
-      request: {
-        apiKey: LIST_OFFSETS_API_KEY,
-        apiVersion: LIST_OFFSETS_VERSION,
-        apiName: 'ListOffsets',
-        encode: async () => {
-          const buf = encodeListOffsetsV2(topics, timestamp);
-          return { buf, buffer: buf };
-        },
-      },
-      response: { decode: async (payload: Buffer) => decodeListOffsetsV2(payload), parse: async (data: unknown) => data },
-    })) as ListedOffsets[];
+    const listed: ListedOffsets[] = await sendOwnCodec(broker, {
+      apiKey: LIST_OFFSETS_API_KEY,
+      apiVersion: LIST_OFFSETS_VERSION,
+      apiName: 'ListOffsets',
+      body: encodeListOffsetsV2(topics, timestamp),
+      decode: decodeListOffsetsV2,
+    });
     for (const t of listed)
       for (const p of t.partitions) if (p.errorCode !== 0) throw new KafkaCodeError(p.errorCode, `offsets of ${t.topic}[${p.partition}]`);
     return listed;
