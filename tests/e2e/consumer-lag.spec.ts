@@ -12,6 +12,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { request as playwrightRequest } from '@playwright/test';
+import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
+import { replayTopicOf } from '../../lib/backbone/consumer-definition';
+import { demoTopics } from '../../lib/demo/topics';
 import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
 import { e2eBaseUrl, e2eDir, repoRoot, stateFile, type E2eState } from './support/env';
@@ -64,6 +67,31 @@ async function stopWorkers(): Promise<void> {
   );
 }
 
+/**
+ * Our groups start at the current end of the demo topic and of their replay topics: a new
+ * group would otherwise start at the beginning and work through every earlier spec's
+ * events, and its lag would fall while it catches up (the clean CI run saw 1762 → 1758
+ * with the slow consumer on). Explicit offsets: kafkajs's resetOffsets commits -1, which a
+ * joining consumer treats as "no offset".
+ */
+async function startGroupsAtEnd(consumers: readonly string[]): Promise<void> {
+  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: `${PREFIX}-setup` });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const main = demoTopics(6)[0]!.topic;
+    await ensureTopics(admin, [...demoTopics(6), ...consumers.map((c) => ({ topic: replayTopicOf(c), partitions: 3 }))]);
+    for (const consumer of consumers) {
+      for (const topic of [main, replayTopicOf(consumer)]) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({ groupId: `${PREFIX}.${consumer}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function latest(group: string) {
   const rows = await sql<{ status: string; evidence: string; lag: string | null; seconds_behind: number | null }>(
     `SELECT status, evidence, lag, seconds_behind FROM lag_samples WHERE group_id = $1 ORDER BY at DESC LIMIT 1`,
@@ -86,6 +114,7 @@ test.beforeAll(async () => {
   await sql(`INSERT INTO demo_knobs (id, settings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings`, [
     JSON.stringify({ ratePerSecond: 4, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: 'notifications', slowMs: 1500, stoppedConsumer: null, stalledConsumer: null }),
   ]);
+  await startGroupsAtEnd(['payments', 'notifications']);
   startWorker('relay', 'workers/outbox-relay/index.ts', {});
   startWorker('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: 'payments,notifications', CONSUMER_PARTITION_CONCURRENCY: '1' });
   startWorker('traffic', 'workers/traffic-generator/index.ts', {});
