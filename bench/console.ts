@@ -60,8 +60,8 @@ import { consumerListQuerySchema } from '../lib/read/consumer-view';
 import { getSystemPulse } from '../lib/read/get-system-pulse';
 import { listChecks } from '../lib/read/list-checks';
 import { getDemoKnobs } from '../lib/read/get-demo-knobs';
-import { createTestDatabase, testServerUrl } from '../tests/support/database';
-import { percentile, round } from './support';
+import { createTestDatabase } from '../tests/support/database';
+import { percentile, round, urlOf, withClient, log } from './support';
 
 const EVENTS = Number(process.env.BENCH_CONSOLE_EVENTS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_CONSOLE_RUNS ?? 100);
@@ -85,23 +85,8 @@ if (!Number.isInteger(EVENTS) || EVENTS < 10_000) {
 
 const name = `signalbox_bench_console_${EVENTS}_${TICKS}_${ROLLUP_MINUTES}`;
 const seededMark = `seeded ${EVENTS} events, ${GROUPS} groups, ${TICKS} ticks, ${ROLLUP_MINUTES} rollup minutes v2`;
-const urlOf = async (database: string) => {
-  const u = new URL(await testServerUrl());
-  u.pathname = `/${database}`;
-  return u.toString();
-};
 
-async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /** The dedicated database, seeded; reused when it already holds this size's seed. */
 async function benchDatabase(): Promise<string> {

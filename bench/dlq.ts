@@ -28,8 +28,8 @@ import { applyMigrations } from '../lib/tooling/schema-engine';
 import { getDlqCause } from '../lib/read/get-dlq-cause';
 import { listDlqCauses } from '../lib/read/list-dlq-causes';
 import { listDlqMessages } from '../lib/read/list-dlq-messages';
-import { createTestDatabase, testServerUrl } from '../tests/support/database';
-import { percentile, round } from './support';
+import { createTestDatabase } from '../tests/support/database';
+import { percentile, round, urlOf, withClient, log } from './support';
 
 const ROWS = Number(process.env.BENCH_DLQ_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_DLQ_RUNS ?? 300);
@@ -45,22 +45,7 @@ if (!Number.isInteger(ROWS) || ROWS < 1_000) {
 
 const name = `signalbox_bench_dlq_${ROWS}`;
 const seededMark = `seeded ${ROWS} dead letters v2`;
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-const urlOf = async (database: string) => {
-  const u = new URL(await testServerUrl());
-  u.pathname = `/${database}`;
-  return u.toString();
-};
 
-async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function benchDatabase(): Promise<string> {
   const adminUrl = await urlOf('postgres');

@@ -34,8 +34,8 @@ import type { EventRegistry } from '../lib/domain/events/registry';
 import { createOrderEventRegistry, ORDERS_TOPIC } from '../lib/demo/orders/events';
 import { demoDriftSpecs } from '../lib/demo/projections/drift-specs';
 import { applyMigrations } from '../lib/tooling/schema-engine';
-import { createTestDatabase, testServerUrl } from '../tests/support/database';
-import { round } from './support';
+import { createTestDatabase } from '../tests/support/database';
+import { round, urlOf, withClient, log } from './support';
 
 const ROWS = Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000);
 const CORRUPT = Number(process.env.BENCH_DRIFT_CORRUPT ?? 100);
@@ -54,22 +54,7 @@ if (!Number.isInteger(ROWS) || ROWS < 1000 || !Number.isInteger(CORRUPT) || CORR
 
 const name = `signalbox_bench_drift_${ROWS}`;
 const seededMark = `seeded ${ROWS} customer-stats rows, ${CORRUPT} corrupted, v2`;
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-const urlOf = async (database: string) => {
-  const u = new URL(await testServerUrl());
-  u.pathname = `/${database}`;
-  return u.toString();
-};
 
-async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function benchDatabase(): Promise<string> {
   const adminUrl = await urlOf('postgres');

@@ -30,7 +30,7 @@ import { createJobRunner } from '../lib/jobs/job-runner';
 import { createDlqReplayJob } from '../lib/jobs/kinds/dlq-replay';
 import { getJob } from '../lib/read/get-job';
 import { createTestDatabase } from '../tests/support/database';
-import { brokers, round } from './support';
+import { brokers, round, log } from './support';
 
 const MESSAGES = Number(process.env.BENCH_REPLAY_MESSAGES ?? 100_000);
 const RATE = Number(process.env.BENCH_REPLAY_RATE ?? 1_000);
@@ -39,7 +39,6 @@ const suffix = randomUUID().slice(0, 8);
 const topic = `bench-replay-${suffix}`;
 const consumerName = `bench-replay-${suffix}`;
 const admin: SessionUser = { id: randomUUID(), email: 'bench@example.com', name: 'Bench', role: 'admin' };
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 if (!Number.isInteger(MESSAGES) || MESSAGES < 100 || !Number.isInteger(RATE) || RATE < 1 || RATE > 2_000) {
   console.error('BENCH_REPLAY_MESSAGES must be ≥ 100, BENCH_REPLAY_RATE 1..2000');

@@ -2,7 +2,9 @@
 // database and topic, percentiles.
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import pg from 'pg';
 import { createKafka, ensureTopics } from '../lib/adapters/kafka/kafka-client';
+import { testServerUrl } from '../tests/support/database';
 import type { NewEvent } from '../lib/domain/events/envelope';
 
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -42,3 +44,24 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** A database on the test server (tests/support/database.ts picks it), by name. */
+export async function urlOf(database: string): Promise<string> {
+  const u = new URL(await testServerUrl());
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** One pg connection for `run`, always closed. */
+export async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A progress line with its UTC time. */
+export const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);

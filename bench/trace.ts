@@ -35,8 +35,8 @@ import { createDb, type Db } from '../lib/adapters/prisma/client';
 import { applyMigrations } from '../lib/tooling/schema-engine';
 import { findFlows } from '../lib/read/find-flows';
 import { getTraceView } from '../lib/read/get-trace-timeline';
-import { createTestDatabase, testServerUrl } from '../tests/support/database';
-import { percentile, round } from './support';
+import { createTestDatabase } from '../tests/support/database';
+import { percentile, round, urlOf, withClient, log } from './support';
 
 const EVENTS = Number(process.env.BENCH_TRACE_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_TRACE_RUNS ?? 300);
@@ -54,23 +54,8 @@ if (!Number.isInteger(EVENTS) || EVENTS < 4 * WINDOW || EVENTS % (4 * WINDOW) !=
 
 const name = `signalbox_bench_trace_${EVENTS}`;
 const seededMark = `seeded ${EVENTS} events (window ${WINDOW}) v2`;
-const urlOf = async (database: string) => {
-  const u = new URL(await testServerUrl());
-  u.pathname = `/${database}`;
-  return u.toString();
-};
 
-async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /** The dedicated database, seeded: reused when it already holds this size's seed. */
 async function benchDatabase(): Promise<string> {
