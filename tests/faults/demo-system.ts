@@ -24,6 +24,7 @@ export const WORKER_FILES = {
   traffic: 'workers/traffic-generator/index.ts',
   'lag-sampler': 'workers/lag-sampler/index.ts',
   checks: 'workers/checks/index.ts',
+  jobs: 'workers/jobs/index.ts',
 } as const;
 export type WorkerName = keyof typeof WORKER_FILES;
 
