@@ -28,6 +28,13 @@ export const WORKER_FILES = {
 } as const;
 export type WorkerName = keyof typeof WORKER_FILES;
 
+/** One worker process: which worker, its id (log file, handle name; the worker's name by default), extra environment. */
+export interface WorkerInstance {
+  name: WorkerName;
+  id?: string;
+  env?: Record<string, string>;
+}
+
 export interface WorkerHandle {
   name: string;
   /** The current process (a new one after each restart). */
@@ -46,7 +53,7 @@ export interface DemoSystemOptions {
   /** Extra environment for every worker (e.g. RELAY_BATCH_SIZE). */
   env?: Record<string, string>;
   /** Per-worker extra environment; a worker listed several times (name#2) gets its own process. */
-  instances?: readonly { name: WorkerName; id?: string; env?: Record<string, string> }[];
+  instances?: readonly WorkerInstance[];
   /** Knobs written before any worker starts (rate, failure shares). */
   knobs?: DemoKnobsUpdate;
   log?: (line: string) => void;
@@ -63,6 +70,14 @@ export interface DemoSystem {
   /** A Prisma client on the demo database; the caller disconnects it. */
   newDb(poolSize?: number): Db;
   log(line: string): void;
+  /** Starts one more worker process at run time (e.g. an extra demo-consumers instance), supervised like the others; `id` must be new. */
+  startWorker(instance: WorkerInstance): WorkerHandle;
+  /**
+   * Stops a worker for good (its supervisor does not start it again): sends `signal` and
+   * waits until the process has exited (SIGKILL after 15 s if a SIGTERM was not enough).
+   * Returns the pid signalled, or undefined when it was not running.
+   */
+  stopWorker(id: string, signal: NodeJS.Signals): Promise<number | undefined>;
   /** Stops every worker (SIGTERM, then SIGKILL after 15 s) and keeps the cluster and broker: for judging a quiet system. */
   stopWorkers(): Promise<void>;
   /** Stops every worker (SIGTERM, then SIGKILL after 15 s), the broker and the cluster, and deletes their data. */
@@ -136,9 +151,10 @@ export async function startDemoSystem(options: DemoSystemOptions): Promise<DemoS
     if (new URL(String(env.DATABASE_URL)).port !== String(pg.port)) throw new Error('fault harness: DATABASE_URL is not the owned cluster');
     if (env.KAFKA_BROKERS !== `127.0.0.1:${kafka.port}`) throw new Error('fault harness: KAFKA_BROKERS is not the owned broker');
 
-    const instances: readonly { name: WorkerName; id?: string; env?: Record<string, string> }[] = options.instances ?? options.workers.map((name) => ({ name }));
-    for (const instance of instances) {
+    const retired = new Set<string>();
+    const startWorker = (instance: WorkerInstance): WorkerHandle => {
       const id = instance.id ?? instance.name;
+      if (workers.has(id)) throw new Error(`fault harness: a worker ${id} exists already`);
       const out = createWriteStream(path.join(options.logDir, `${id}.log`), { flags: 'a' });
       streams.push(out);
       let child: ChildProcess | undefined;
@@ -159,7 +175,7 @@ export async function startDemoSystem(options: DemoSystemOptions): Promise<DemoS
         minDelayMs: 500,
         maxDelayMs: 5_000,
         healthyAfterMs: 20_000,
-        stopping: () => stopping,
+        stopping: () => stopping || retired.has(id),
         log: (line) => log(`supervisor: ${line}`),
         spawn: () => {
           starts++;
@@ -183,9 +199,24 @@ export async function startDemoSystem(options: DemoSystemOptions): Promise<DemoS
           return child;
         },
       });
-    }
+      return handle;
+    };
+    const stopWorker = async (id: string, signal: NodeJS.Signals): Promise<number | undefined> => {
+      const handle = workers.get(id);
+      if (!handle) throw new Error(`fault harness: no worker ${id}`);
+      retired.add(id);
+      const c = handle.child();
+      if (!c || c.exitCode !== null || c.signalCode !== null) return undefined;
+      const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      c.kill(signal);
+      const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+      return c.pid;
+    };
+    for (const instance of options.instances ?? options.workers.map((name) => ({ name }))) startWorker(instance);
     log(`started workers: ${[...workers.keys()].join(', ')}`);
-    return { pg, kafka, url, workers, setKnobs, newDb, log, stopWorkers, stop: stopAll };
+    return { pg, kafka, url, workers, setKnobs, newDb, log, startWorker, stopWorker, stopWorkers, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '@/lib/adapters/prisma/client';
 import { demoDefinitions, judgeRun, passed, type Verdict } from './checks';
-import { startDemoSystem, type DemoSystem, type WorkerName } from './demo-system';
+import { startDemoSystem, type DemoSystem, type WorkerInstance, type WorkerName } from './demo-system';
 import { caughtUp, maxLag, recoveredAt, startMonitor, type Monitor, type Sample } from './monitor';
 import type { DemoKnobsUpdate } from '@/lib/demo/knobs';
 import { ORDERS_TOPIC } from '@/lib/demo/orders/events';
@@ -15,7 +15,15 @@ export interface FaultContext {
   sys: DemoSystem;
   monitor: Monitor;
   log(line: string): void;
+  /**
+   * A check of this fault's own, run after the general checks on the quiet system (e.g. that
+   * the one event the fault aimed at was applied exactly once): problems fail the run; the
+   * summary is added to the fault's note.
+   */
+  addCheck(check: ScenarioCheck): void;
 }
+
+export type ScenarioCheck = (db: Db) => Promise<{ problems: string[]; summary: string }>;
 
 export interface FaultStep {
   label: string;
@@ -34,7 +42,7 @@ export interface Scenario {
   trafficSeconds: number;
   faults: FaultStep[];
   workers?: readonly WorkerName[];
-  instances?: readonly { name: WorkerName; id?: string; env?: Record<string, string> }[];
+  instances?: readonly WorkerInstance[];
   env?: Record<string, string>;
   knobs?: DemoKnobsUpdate;
 }
@@ -71,6 +79,8 @@ export interface RunResult {
   /** Caught-up limits used for recovery times. */
   limits: { maxLag: number; maxUnpublishedAgeSeconds: number; lagBeforeFaults?: number } | null;
   workerStarts: Record<string, number>;
+  /** Problems found by the faults' own checks (FaultContext.addCheck); any fails the run. */
+  scenarioProblems?: string[];
   error?: string;
   logDir: string;
   loadAverage: number[];
@@ -204,13 +214,15 @@ export async function runScenario(
     const trafficFrom = new Date(t0);
     log(`pipeline caught up; traffic at ${scenario.rate} orders/s for ${scenario.trafficSeconds} s`);
 
-    const ctx: FaultContext = { sys: system, monitor: mon, log };
+    const checks: Array<{ fault: number; check: ScenarioCheck }> = [];
     const injected: Array<{ step: FaultStep; at: number; back: number; note?: string }> = [];
     for (const step of scenario.faults) {
       const wait = t0 + step.atSeconds * 1000 - Date.now();
       if (wait > 0) await sleep(wait);
       const at = Date.now();
       log(`fault: ${step.label}`);
+      const fault = injected.length;
+      const ctx: FaultContext = { sys: system, monitor: mon, log, addCheck: (check) => void checks.push({ fault, check }) };
       const note = await step.inject(ctx);
       const back = Date.now();
       log(`fault: ${step.label}: back after ${((back - at) / 1000).toFixed(1)} s${note ? ` (${note})` : ''}`);
@@ -279,11 +291,19 @@ export async function runScenario(
     const db = system.newDb(4);
     try {
       result.verdict = await judgeRun(db, system.kafka.brokers);
-      if (!passed(result.verdict)) await writeEvidence(db, result.verdict, logDir).catch((e: unknown) => log(`evidence: ${String(e)}`));
+      result.scenarioProblems = [];
+      for (const { fault, check } of checks) {
+        const outcome = await check(db);
+        const f = result.faults[fault];
+        if (f) f.note = `${f.note ? `${f.note}; ` : ''}after the run: ${outcome.summary}`;
+        result.scenarioProblems.push(...outcome.problems);
+        result.verdict.problems.unshift(...outcome.problems);
+      }
+      if (!passed(result.verdict) || result.scenarioProblems.length) await writeEvidence(db, result.verdict, logDir).catch((e: unknown) => log(`evidence: ${String(e)}`));
     } finally {
       await db.$disconnect();
     }
-    result.ok = passed(result.verdict) && result.drainSeconds !== null;
+    result.ok = passed(result.verdict) && result.scenarioProblems.length === 0 && result.drainSeconds !== null;
     log(`verdict: ${result.ok ? 'PASS' : 'FAIL'} ${JSON.stringify({ ...result.verdict, problems: result.verdict.problems.slice(0, 5) })}`);
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);

@@ -4,6 +4,7 @@
 // pg_stat_activity (inside a relay batch, inside a consumer transaction).
 import pg from 'pg';
 import type { FaultContext, FaultStep, Scenario } from './run-scenario';
+import { consumerKillAfterCommit, longTransaction, rebalanceStorm } from './process-scenarios';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -165,6 +166,24 @@ export function faultScenarios(rate: number, trafficSeconds = 50): Scenario[] {
       ],
       env: { SAMPLER_INTERVAL_SECONDS: '2', CHECKS_INTERVAL_SECONDS: '2' },
       faults: [leaderKill('lag-sampler', at), leaderKill('checker', at + 15)],
+    },
+    {
+      ...base,
+      id: 'rebalance-storm',
+      title: `rebalance storm: demo consumers 1 → 3 → 1 every 10 s (${rate} orders/s)`,
+      faults: [rebalanceStorm(5, Math.max(5, trafficSeconds - 5))],
+    },
+    {
+      ...base,
+      id: 'consumer-sigkill-after-commit',
+      title: `demo consumers SIGKILL after a commit, before the offset commit (${rate} orders/s)`,
+      faults: [consumerKillAfterCommit(at)],
+    },
+    {
+      ...base,
+      id: 'long-transaction',
+      title: `a transaction holds an early outbox row for 20 s under traffic (${rate} orders/s)`,
+      faults: [longTransaction(10, 20)],
     },
   ];
 }

@@ -1,0 +1,255 @@
+// Process-level faults of issue #12 on the real demo workers (docs/faults.md): a
+// rebalance storm (extra demo-consumers processes started and stopped), the consumers
+// SIGKILLed between a transaction's commit and the Kafka offset commit, and a long
+// transaction holding an early outbox row while later rows are published. Each fault
+// that aims at particular events registers a check of its own (FaultContext.addCheck).
+import pg from 'pg';
+import type { Admin } from 'kafkajs';
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '@/lib/adapters/prisma/client';
+import { createKafka } from '@/lib/adapters/kafka/kafka-client';
+import { runOrderCommand } from '@/lib/demo/orders/commands';
+import { buildOrderCommand, placeOrderSchema } from '@/lib/demo/orders/command-schemas';
+import { ORDERS_TOPIC } from '@/lib/demo/orders/events';
+import { createOrderOutboxWriter } from '@/lib/demo/orders/outbox';
+import { demoDefinitions } from './checks';
+import { GROUP_PREFIX } from './monitor';
+import type { FaultContext, FaultStep } from './run-scenario';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const groupOf = (consumer: string) => `${GROUP_PREFIX}.${consumer}`;
+
+async function withAdmin<T>(ctx: FaultContext, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createKafka({ brokers: ctx.sys.kafka.brokers, clientId: 'fault-harness', logLevel: 'silent' }).admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Members of each demo consumer group, e.g. "1" when all agree or "1–3" as min–max. */
+async function groupMembers(admin: Admin): Promise<string> {
+  const { groups } = await admin.describeGroups(demoDefinitions.map((d) => groupOf(d.name)));
+  const counts = groups.map((g) => g.members.length);
+  const min = Math.min(...counts);
+  const max = Math.max(...counts);
+  return min === max ? String(min) : `${min}–${max}`;
+}
+
+/**
+ * Consumers 1 → 3 → 1 every `periodSeconds` from the step's start until `untilSeconds`
+ * (after the start of traffic): two extra demo-consumers processes (same groups) started,
+ * then stopped, one with SIGTERM (it leaves its groups) and one with SIGKILL (its groups
+ * wait for its session to time out, 30 s). Ends with one consumers process.
+ */
+export function rebalanceStorm(atSeconds: number, untilSeconds: number, periodSeconds = 10): FaultStep {
+  const steps = Math.floor((untilSeconds - atSeconds) / periodSeconds) + 1;
+  const toggles = steps % 2 === 0 ? steps : steps + 1;
+  return {
+    label: `rebalance storm: demo consumers 1 → 3 → 1 every ${periodSeconds} s (${toggles} steps; extras stopped one by SIGTERM, one by SIGKILL)`,
+    atSeconds,
+    inject: (ctx) =>
+      withAdmin(ctx, async (admin) => {
+        const began = Date.now();
+        const log: string[] = [];
+        let extras: string[] = [];
+        let made = 0;
+        for (let i = 0; i < toggles; i++) {
+          const wait = began + i * periodSeconds * 1000 - Date.now();
+          if (wait > 0) await sleep(wait);
+          const members = await groupMembers(admin).catch((e: unknown) => `? (${(e as Error).message})`);
+          const second = ((Date.now() - began) / 1000).toFixed(0);
+          if (i % 2 === 0) {
+            extras = [`consumers-extra-${++made}`, `consumers-extra-${++made}`];
+            const pids = extras.map((id) => ctx.sys.startWorker({ name: 'consumers', id }).child()?.pid);
+            log.push(`+${second} s: members ${members}, started 2 (pids ${pids.join(', ')})`);
+          } else {
+            const [graceful, hard] = extras;
+            const [a, b] = await Promise.all([ctx.sys.stopWorker(graceful!, 'SIGTERM'), ctx.sys.stopWorker(hard!, 'SIGKILL')]);
+            log.push(`+${second} s: members ${members}, stopped pid ${a ?? '(not running)'} by SIGTERM and pid ${b ?? '(not running)'} by SIGKILL`);
+          }
+          ctx.log(`rebalance storm: ${log[log.length - 1]}`);
+        }
+        const after = await groupMembers(admin).catch(() => '?');
+        return `${log.join('; ')}; members at the end of the storm ${after}`;
+      }),
+  };
+}
+
+interface InboxRow {
+  consumer: string;
+  event_id: string;
+  partition: number;
+  offset: string;
+}
+
+/** Committed offsets of every demo group on the orders topic: `${consumer}/${partition}` → next offset to read. */
+async function committedOffsets(admin: Admin): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const d of demoDefinitions) {
+    const [topic] = await admin.fetchOffsets({ groupId: groupOf(d.name), topics: [ORDERS_TOPIC] });
+    for (const p of topic?.partitions ?? []) if (Number(p.offset) >= 0) out.set(`${d.name}/${p.partition}`, Number(p.offset));
+  }
+  return out;
+}
+
+/** Inbox rows (orders topic) at or above their group's committed offset: applied, offset not committed yet. */
+async function appliedNotCommitted(client: pg.Client, committed: Map<string, number>): Promise<InboxRow[]> {
+  const keys = [...committed.keys()].map((k) => k.split('/'));
+  const { rows } = await client.query<InboxRow>(
+    `SELECT i.consumer, i.event_id::text, i.partition, i."offset"::text AS "offset"
+       FROM consumer_inbox i
+       JOIN unnest($1::text[], $2::int[], $3::bigint[]) AS c(consumer, partition, committed)
+         ON i.consumer = c.consumer AND i.partition = c.partition
+      WHERE i.topic = $4 AND i."offset" >= c.committed
+      ORDER BY i.processed_at DESC LIMIT 500`,
+    [keys.map((k) => k[0]), keys.map((k) => Number(k[1])), [...committed.values()], ORDERS_TOPIC],
+  );
+  return rows;
+}
+
+/**
+ * SIGKILL of the demo consumers right after one of their transactions committed and
+ * before the Kafka offset of that message was committed (kafkajs commits about once a
+ * second): polls the groups' committed offsets and the inbox until an inbox row sits at or
+ * above its group's committed offset, kills at once, and reads the committed offsets again
+ * after the kill. The events still above them must come again and be skipped as duplicates.
+ */
+export function consumerKillAfterCommit(atSeconds: number): FaultStep {
+  return {
+    label: 'demo consumers SIGKILL after a transaction committed, before its Kafka offset was committed',
+    atSeconds,
+    inject: (ctx) =>
+      withAdmin(ctx, async (admin) => {
+        const handle = ctx.sys.workers.get('consumers');
+        if (!handle) throw new Error('no consumers worker');
+        const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
+        client.on('error', () => {});
+        await client.connect();
+        try {
+          const starts = handle.starts();
+          let before = new Map<string, number>();
+          let seen: InboxRow[] = [];
+          const deadline = Date.now() + 30_000;
+          while (seen.length === 0 && Date.now() < deadline) {
+            before = await committedOffsets(admin);
+            seen = await appliedNotCommitted(client, before);
+          }
+          if (seen.length === 0) {
+            ctx.addCheck(async () => ({ problems: ['consumer-sigkill-after-commit: no applied-but-uncommitted event seen in 30 s; the consumers were not killed'], summary: 'fault not injected' }));
+            return 'no applied event above its committed offset seen in 30 s; not killed';
+          }
+          const pid = handle.signal('SIGKILL');
+          const killedAt = Date.now();
+          // A commit request already on the wire may still land: read the offsets a second later (the new process takes longer to start).
+          await sleep(1_000);
+          const after = await committedOffsets(admin);
+          const inWindow = seen.filter((r) => Number(r.offset) >= (after.get(`${r.consumer}/${r.partition}`) ?? 0));
+          const shown = inWindow[0] ?? seen[0]!;
+          const key = `${shown.consumer}/${shown.partition}`;
+          ctx.addCheck((db) => redeliveredAsDuplicates(db, inWindow));
+          const waitUntil = killedAt + 30_000;
+          while (handle.starts() === starts && Date.now() < waitUntil) await sleep(100);
+          return (
+            `killed pid ${pid ?? '?'} just after ${shown.consumer} applied event ${shown.event_id} (partition ${shown.partition}, offset ${shown.offset}); ` +
+            `that group's committed offset on partition ${shown.partition}: ${before.get(key) ?? 'none'} before the kill, ${after.get(key) ?? 'none'} after it; ` +
+            `${inWindow.length} of ${seen.length} applied events seen above their committed offset were still above it after the kill`
+          );
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }),
+  };
+}
+
+/** Each event applied before the kill and not covered by a committed offset: one inbox row, one success, and its redelivery at the same offset recorded as a duplicate. */
+async function redeliveredAsDuplicates(db: Db, events: readonly InboxRow[]): Promise<{ problems: string[]; summary: string }> {
+  if (events.length === 0) return { problems: ['consumer-sigkill-after-commit: no event was still above its committed offset after the kill (the kill missed the window)'], summary: 'window missed' };
+  const rows = await db.$queryRawUnsafe<Array<{ consumer: string; event_id: string; inbox: number; ok: number; dup: number }>>(
+    `SELECT e.consumer, e.event_id::text,
+            (SELECT count(*) FROM consumer_inbox i WHERE i.consumer = e.consumer AND i.event_id = e.event_id)::int AS inbox,
+            (SELECT count(*) FROM consumer_attempts a WHERE a.consumer = e.consumer AND a.event_id = e.event_id AND a.outcome = 'ok')::int AS ok,
+            (SELECT count(*) FROM consumer_attempts a WHERE a.consumer = e.consumer AND a.event_id = e.event_id AND a.outcome = 'duplicate'
+                AND a.topic = $4 AND a.partition = e.partition AND a."offset" = e.off)::int AS dup
+       FROM unnest($1::text[], $2::uuid[], $3::int[], $5::bigint[]) AS e(consumer, event_id, partition, off)`,
+    events.map((e) => e.consumer),
+    events.map((e) => e.event_id),
+    events.map((e) => e.partition),
+    ORDERS_TOPIC,
+    events.map((e) => e.offset),
+  );
+  const problems = rows
+    .filter((r) => r.inbox !== 1 || r.ok !== 1 || r.dup < 1)
+    .map((r) => `consumer-sigkill-after-commit: ${r.consumer} event ${r.event_id}: ${r.inbox} inbox row(s), ${r.ok} successful attempt(s), ${r.dup} duplicate attempt(s) at its offset (want 1, 1, ≥ 1)`);
+  const skipped = rows.filter((r) => r.dup >= 1).length;
+  return { problems, summary: `${skipped} of ${rows.length} such events came again at the same offset and were skipped as duplicates; ${rows.filter((r) => r.inbox === 1 && r.ok === 1).length} applied exactly once` };
+}
+
+/**
+ * A client places an order through the demo's command core (runOrderCommand with the
+ * demo's outbox writer) in a transaction it holds open for `holdSeconds` while traffic
+ * flows: its outbox rows take positions before everything written meanwhile, which the
+ * relay publishes first. Then it commits; its rows must be published and applied exactly
+ * once by every consumer that handles them.
+ */
+export function longTransaction(atSeconds: number, holdSeconds = 20): FaultStep {
+  return {
+    label: `a transaction holds an early outbox row (PlaceOrder through the demo's command core) for ${holdSeconds} s, then commits`,
+    atSeconds,
+    async inject(ctx) {
+      const db = ctx.sys.newDb(2);
+      const outbox = createOrderOutboxWriter();
+      try {
+        const held = await db.$transaction(
+          async (tx) => {
+            const input = placeOrderSchema.parse({ kind: 'PlaceOrder', customerId: 'fault-long-transaction', amountCents: 4_242, currency: 'EUR', channel: 'api' });
+            const result = await runOrderCommand({ tx, now: new Date(), emit: (events) => outbox.append(tx, events) }, buildOrderCommand(input, uuidv7));
+            const ids = result.events.map((e) => e.id);
+            const [row] = await tx.$queryRaw<Array<{ position: string }>>`SELECT min(position)::text AS position FROM outbox_events WHERE event_id = ANY(${ids}::uuid[])`;
+            const position = row!.position;
+            ctx.log(`long transaction: order ${result.orderId}, events ${ids.join(', ')} at position ${position}; holding ${holdSeconds} s`);
+            await sleep(holdSeconds * 1000);
+            // Seen from outside the transaction (the other connection of this client).
+            const [outside] = await db.$queryRaw<Array<{ later: number }>>`
+              SELECT count(*)::int AS later FROM outbox_events WHERE position > ${position}::bigint AND published_at IS NOT NULL`;
+            return { orderId: result.orderId, ids, position, laterPublished: outside!.later };
+          },
+          { timeout: (holdSeconds + 60) * 1000, maxWait: 20_000 },
+        );
+        const committedAt = new Date();
+        ctx.addCheck((judge) => earlyRowsAppliedOnce(judge, held.ids, held.laterPublished, committedAt));
+        return `order ${held.orderId}: event ${held.ids.join(', ')} at outbox position ${held.position}; ${held.laterPublished} rows with later positions were published while it was held; committed at ${committedAt.toISOString().slice(11, 19)}`;
+      } finally {
+        await db.$disconnect();
+      }
+    },
+  };
+}
+
+/** The held transaction's events: published after its commit, on the topic, applied exactly once (or dead-lettered by an injected failure) by every consumer that handles them. */
+async function earlyRowsAppliedOnce(db: Db, ids: readonly string[], laterPublished: number, committedAt: Date): Promise<{ problems: string[]; summary: string }> {
+  const problems: string[] = [];
+  if (laterPublished === 0) problems.push('long-transaction: no later row was published while the transaction was held (the row was not held back behind later ones)');
+  const events = await db.$queryRaw<Array<{ event_id: string; type: string; published_at: Date | null; partition: number | null; offset: string | null }>>`
+    SELECT event_id::text, type, published_at, partition, "offset"::text AS "offset" FROM outbox_events WHERE event_id = ANY(${ids}::uuid[])`;
+  if (events.length !== ids.length) problems.push(`long-transaction: ${ids.length - events.length} of its events are not in the outbox`);
+  const outcomes: string[] = [];
+  for (const e of events) {
+    if (!e.published_at) problems.push(`long-transaction: event ${e.event_id} never published`);
+    else if (e.published_at.getTime() < committedAt.getTime() - 1_000) problems.push(`long-transaction: event ${e.event_id} marked published before its transaction committed`);
+    for (const d of demoDefinitions.filter((c) => c.handles.includes(e.type))) {
+      const [r] = await db.$queryRaw<Array<{ inbox: number; ok: number; dead: number }>>`
+        SELECT (SELECT count(*) FROM consumer_inbox WHERE consumer = ${d.name} AND event_id = ${e.event_id}::uuid)::int AS inbox,
+               (SELECT count(*) FROM consumer_attempts WHERE consumer = ${d.name} AND event_id = ${e.event_id}::uuid AND outcome = 'ok')::int AS ok,
+               (SELECT count(*) FROM dlq_messages WHERE consumer = ${d.name} AND event_id = ${e.event_id}::uuid)::int AS dead`;
+      if (r!.inbox === 1 && r!.ok === 1 && r!.dead === 0) outcomes.push(`${d.name} applied`);
+      else if (r!.inbox === 0 && r!.dead > 0) outcomes.push(`${d.name} dead-lettered`);
+      else problems.push(`long-transaction: ${d.name} event ${e.event_id}: ${r!.inbox} inbox row(s), ${r!.ok} successful attempt(s), ${r!.dead} dead letter(s)`);
+    }
+    const late = e.published_at ? ` ${((e.published_at.getTime() - committedAt.getTime()) / 1000).toFixed(1)} s after the commit` : '';
+    outcomes.unshift(`${e.type} published${late} (partition ${e.partition ?? '—'}, offset ${e.offset ?? '—'})`);
+  }
+  return { problems, summary: outcomes.join(', ') };
+}
