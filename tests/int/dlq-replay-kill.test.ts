@@ -7,35 +7,29 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { v7 as uuidv7 } from 'uuid';
-import type { Kafka, Producer } from 'kafkajs';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
-import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
-import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
-import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
+import type { Producer } from 'kafkajs';
+import type { Db } from '@/lib/adapters/prisma/client';
 import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
-import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { replayDlqMessages } from '@/lib/app/replay-dlq-messages';
-import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import type { SessionUser } from '@/lib/domain/session-user';
 import { AppError } from '@/lib/errors';
 import { jobKindRegistry } from '@/lib/jobs/kinds';
 import { getJob } from '@/lib/read/get-job';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startDlqReplayHarness, type DlqReplayHarness } from '../support/dlq-replay-harness';
+import { kafkaBrokers } from '../support/kafka';
 import { waitFor } from '../support/wait-for';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const suffix = randomUUID().slice(0, 8);
 const topic = `t-dlq-kill-${suffix}`;
 const consumerName = `dlq-kill-${suffix}`;
 const operator: SessionUser = { id: randomUUID(), email: 'op@example.com', name: null, role: 'operator' };
 const TOTAL = 240;
 let faultOn = true;
-let database: TestDatabase;
+let harness: DlqReplayHarness;
 let db: Db;
-let kafka: Kafka;
 let producer: Producer;
-let consumer: RunningConsumer;
 const children: ChildProcess[] = [];
 
 const testConsumer: ConsumerDefinition<PrismaTx> = {
@@ -53,7 +47,7 @@ const testConsumer: ConsumerDefinition<PrismaTx> = {
 function spawnWorker() {
   const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/job-kinds-worker.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: database.url, KAFKA_BROKERS: brokers, JOBS_POLL_MS: '100', JOBS_HEARTBEAT_MS: '250', JOBS_STALE_AFTER_MS: '3000', JOBS_SWEEP_MS: '300', LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: harness.database.url, KAFKA_BROKERS: kafkaBrokers().join(','), JOBS_POLL_MS: '100', JOBS_HEARTBEAT_MS: '250', JOBS_STALE_AFTER_MS: '3000', JOBS_SWEEP_MS: '300', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -64,20 +58,8 @@ function spawnWorker() {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase('dlq_replay_kill');
-  db = createDb(database.url, { poolSize: 6 });
-  kafka = createKafka({ brokers: [brokers], clientId: `test-${suffix}` });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 3 }]);
-  await admin.disconnect();
-  producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  consumer = await startConsumer(
-    testConsumer,
-    { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => topic }), maxMessageBytes: 1024 * 1024 },
-    { kafka, groupPrefix: `t-${suffix}`, fromBeginning: true },
-  );
+  harness = await startDlqReplayHarness({ database: 'dlq_replay_kill', suffix, consumer: testConsumer, partitions: 3, poolSize: 6 });
+  ({ db, producer } = harness);
 }, 120_000);
 
 afterEach(() => {
@@ -85,14 +67,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await consumer?.stop();
-  await producer?.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic, replayTopicOf(consumerName)] }).catch(() => undefined);
-  await admin.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
+  await harness?.stop();
 });
 
 it('resumes a replay after its worker is SIGKILLed half way: all resolved, one effect each', async () => {

@@ -7,42 +7,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { Kafka, Producer } from 'kafkajs';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
-import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
-import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
-import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
+import type { Producer } from 'kafkajs';
+import type { Db } from '@/lib/adapters/prisma/client';
 import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
 import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { replayDlqMessages, type ReplayDeps } from '@/lib/app/replay-dlq-messages';
 import { discardDlqMessages } from '@/lib/app/discard-dlq-messages';
-import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { causeOf } from '@/lib/domain/dlq/cause';
 import type { SessionUser } from '@/lib/domain/session-user';
 import { AppError } from '@/lib/errors';
-import { createJobKindRegistry } from '@/lib/jobs/job-kind';
-import { startJobQueue, type JobQueue } from '@/lib/jobs/job-queue';
-import { createJobRunner, type JobRunner } from '@/lib/jobs/job-runner';
-import { createDlqReplayJob } from '@/lib/jobs/kinds/dlq-replay';
-import { getJob } from '@/lib/read/get-job';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startDlqReplayHarness, type DlqReplayHarness } from '../support/dlq-replay-harness';
 import { waitFor } from '../support/wait-for';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const suffix = randomUUID().slice(0, 8);
 const topic = `t-dlq-replay-${suffix}`;
 const consumerName = `dlq-replay-${suffix}`;
 const operator: SessionUser = { id: randomUUID(), email: 'op@example.com', name: 'Op', role: 'operator' };
 const viewer: SessionUser = { id: randomUUID(), email: 'viewer@example.com', name: 'Vi', role: 'viewer' };
-const fast = { pollMs: 100, heartbeatMs: 200, staleAfterMs: 1_500, sweepMs: 300 };
 
-let database: TestDatabase;
+let harness: DlqReplayHarness;
 let db: Db;
-let kafka: Kafka;
 let producer: Producer;
-let consumer: RunningConsumer;
-let queue: JobQueue;
-let runner: JobRunner;
 /** Customers whose events fail permanently while listed. */
 const broken = new Set<string>();
 
@@ -67,8 +52,8 @@ function envelope(customerId: string, orderId: string = randomUUID()) {
 }
 
 const limits: ReplayDeps['limits'] = { confirmOver: 100, approvalOver: 10_000, rateCap: 2_000, canary: 2, maxInFlight: 5_000, canaryTimeoutMs: 20_000, actionsPerMinute: 1_000 };
-const deps = (): ReplayDeps => ({ db, kinds: createJobKindRegistry([replayKind]), queue, limits, now: () => new Date() });
-const replayKind = createDlqReplayJob(async () => ({ db, producer }));
+const deps = (): ReplayDeps => harness.replayDeps(limits);
+const finished = (jobId: string) => harness.finished(jobId);
 
 /** Sends events for `customer` (all failing while it is broken) and waits for their dead letters. */
 async function deadLetter(customer: string, events: ReturnType<typeof envelope>[]) {
@@ -80,44 +65,13 @@ async function deadLetter(customer: string, events: ReturnType<typeof envelope>[
   return row.causeKey!;
 }
 
-async function finished(jobId: string) {
-  return waitFor('the replay job to finish', async () => {
-    const job = await getJob(db, jobId);
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : null;
-  }, 60_000);
-}
-
 beforeAll(async () => {
-  database = await createTestDatabase('dlq_replay');
-  db = createDb(database.url, { poolSize: 8 });
-  kafka = createKafka({ brokers, clientId: `test-${suffix}` });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 3 }]);
-  await admin.disconnect();
-  producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  consumer = await startConsumer(
-    testConsumer,
-    { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => topic }), maxMessageBytes: 1024 * 1024 },
-    { kafka, groupPrefix: `t-${suffix}`, fromBeginning: true },
-  );
-  queue = await startJobQueue({ databaseUrl: database.url, maintain: false });
-  runner = createJobRunner({ db, queue, kinds: createJobKindRegistry([replayKind]), concurrency: 2, shutdownTimeoutMs: 2_000, logger: { info: () => {}, warn: () => {} }, ...fast });
-  runner.start();
+  harness = await startDlqReplayHarness({ database: 'dlq_replay', suffix, consumer: testConsumer, partitions: 3, poolSize: 8, idempotentProducer: true, jobRunner: true });
+  ({ db, producer } = harness);
 }, 120_000);
 
 afterAll(async () => {
-  await runner?.stop();
-  await queue?.stop();
-  await consumer?.stop();
-  await producer?.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic, replayTopicOf(consumerName)] }).catch(() => undefined);
-  await admin.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
+  await harness?.stop();
 });
 
 describe('dlq replay', () => {

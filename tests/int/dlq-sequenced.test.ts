@@ -7,40 +7,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { Kafka, Producer } from 'kafkajs';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
-import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
-import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
-import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
+import type { Producer } from 'kafkajs';
+import type { Db } from '@/lib/adapters/prisma/client';
 import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
-import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { replayDlqMessages, type ReplayDeps } from '@/lib/app/replay-dlq-messages';
 import { discardDlqMessages } from '@/lib/app/discard-dlq-messages';
-import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import type { SessionUser } from '@/lib/domain/session-user';
 import { AppError } from '@/lib/errors';
-import { createJobKindRegistry } from '@/lib/jobs/job-kind';
-import { startJobQueue, type JobQueue } from '@/lib/jobs/job-queue';
-import { createJobRunner, type JobRunner } from '@/lib/jobs/job-runner';
-import { createDlqReplayJob } from '@/lib/jobs/kinds/dlq-replay';
-import { getJob } from '@/lib/read/get-job';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startDlqReplayHarness, type DlqReplayHarness } from '../support/dlq-replay-harness';
 import { waitFor } from '../support/wait-for';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const suffix = randomUUID().slice(0, 8);
 const topic = `t-dlq-seq-${suffix}`;
 const consumerName = `dlq-seq-${suffix}`;
 const operator: SessionUser = { id: randomUUID(), email: 'op@example.com', name: 'Op', role: 'operator' };
-const fast = { pollMs: 100, heartbeatMs: 200, staleAfterMs: 1_500, sweepMs: 300 };
 
-let database: TestDatabase;
+let harness: DlqReplayHarness;
 let db: Db;
-let kafka: Kafka;
 let producer: Producer;
-let consumer: RunningConsumer;
-let queue: JobQueue;
-let runner: JobRunner;
 /** Event ids that fail permanently while listed. */
 const broken = new Set<string>();
 
@@ -66,21 +51,14 @@ function envelope(orderId: string) {
 }
 
 const limits: ReplayDeps['limits'] = { confirmOver: 100, approvalOver: 10_000, rateCap: 2_000, canary: 1, maxInFlight: 5_000, canaryTimeoutMs: 20_000, actionsPerMinute: 1_000 };
-const replayKind = createDlqReplayJob(async () => ({ db, producer }));
-const deps = (): ReplayDeps => ({ db, kinds: createJobKindRegistry([replayKind]), queue, limits, now: () => new Date() });
+const deps = (): ReplayDeps => harness.replayDeps(limits);
+const finished = (jobId: string) => harness.finished(jobId);
 
 const send = (events: ReturnType<typeof envelope>[]) =>
   producer.send({ topic, acks: -1, messages: events.map((e) => ({ key: e.subject, value: JSON.stringify(e) })) });
 
 const rowOf = (eventId: string) => db.dlqMessage.findFirst({ where: { consumer: consumerName, eventId } });
 const appliedOrder = async (orderId: string) => (await db.notification.findMany({ where: { orderId }, orderBy: { id: 'asc' } })).map((n) => n.eventId);
-
-async function finished(jobId: string) {
-  return waitFor('the replay job to finish', async () => {
-    const job = await getJob(db, jobId);
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : null;
-  }, 60_000);
-}
 
 /** Sends `events` of one subject with the first failing; waits until it is dead-lettered and the rest parked. */
 async function headWithParked(events: ReturnType<typeof envelope>[]) {
@@ -94,36 +72,12 @@ async function headWithParked(events: ReturnType<typeof envelope>[]) {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase('dlq_sequenced');
-  db = createDb(database.url, { poolSize: 8 });
-  kafka = createKafka({ brokers, clientId: `test-${suffix}` });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 2 }]);
-  await admin.disconnect();
-  producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  consumer = await startConsumer(
-    sequenced,
-    { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => topic }), maxMessageBytes: 1024 * 1024 },
-    { kafka, groupPrefix: `t-${suffix}`, fromBeginning: true },
-  );
-  queue = await startJobQueue({ databaseUrl: database.url, maintain: false });
-  runner = createJobRunner({ db, queue, kinds: createJobKindRegistry([replayKind]), concurrency: 2, shutdownTimeoutMs: 2_000, logger: { info: () => {}, warn: () => {} }, ...fast });
-  runner.start();
+  harness = await startDlqReplayHarness({ database: 'dlq_sequenced', suffix, consumer: sequenced, partitions: 2, poolSize: 8, idempotentProducer: true, jobRunner: true });
+  ({ db, producer } = harness);
 }, 120_000);
 
 afterAll(async () => {
-  await runner?.stop();
-  await queue?.stop();
-  await consumer?.stop();
-  await producer?.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic, replayTopicOf(consumerName)] }).catch(() => undefined);
-  await admin.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
+  await harness?.stop();
 });
 
 describe('sequenced dead-lettering', () => {
@@ -180,7 +134,7 @@ describe('sequenced dead-lettering', () => {
     const events = Array.from({ length: 4 }, () => envelope(orderId));
     const head = await headWithParked(events);
     const result = await discardDlqMessages(
-      { db, actionsPerMinute: 1_000, now: () => new Date(), kinds: createJobKindRegistry([replayKind]), queue, limits },
+      { ...deps(), actionsPerMinute: 1_000 },
       operator, { ids: [head.id], reason: 'customer asked for no confirmation mail' });
     expect(result).toMatchObject({ discarded: 1, released: 3 });
     expect(result.releaseJobs).toHaveLength(1);
