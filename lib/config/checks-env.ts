@@ -3,11 +3,11 @@
 // its start; a wrong value stops it with a message naming the variable.
 import { z } from 'zod';
 import { baseEnvSchema, intInRange } from './schemas';
+import { envDecimal } from './env-number';
 import { groupPrefixEnvSchema } from './group-prefix-env';
 import type { Thresholds } from '../domain/checks/thresholds';
 
-const number = (min: number, max: number, fallback: number) =>
-  z.coerce.number({ message: 'must be a number' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+const number = envDecimal;
 
 const optionalUrl = z.preprocess(
   (v) => (v === '' ? undefined : v),

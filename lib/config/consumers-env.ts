@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnvSchema } from './schemas';
+import { baseEnvSchema, intInRange } from './schemas';
 import { groupPrefixEnvSchema } from './group-prefix-env';
 
 export const demoConsumerNames = ['payments', 'shipping', 'notifications', 'order-saga', 'order-summary', 'customer-stats'] as const;
@@ -10,9 +10,9 @@ export const consumersEnvSchema = baseEnvSchema.extend({
     .default(demoConsumerNames.join(','))
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(demoConsumerNames, { message: `each must be one of ${demoConsumerNames.join(', ')}` })).min(1, 'name at least one consumer')),
-  CONSUMER_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-  CONSUMER_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  CONSUMER_MAX_MESSAGE_BYTES: intInRange(1024, 64 * 1024 * 1024, 1024 * 1024),
+  CONSUMER_PARTITION_CONCURRENCY: intInRange(1, 64, 2),
   ...groupPrefixEnvSchema.shape,
-  DEMO_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+  DEMO_TOPIC_PARTITIONS: intInRange(1, 256, 6),
 });
 export type ConsumersEnv = z.infer<typeof consumersEnvSchema>;

@@ -1,15 +1,11 @@
 // Configuration of the demo orders API (workers/orders-api) and the orders CLI.
 import { z } from 'zod';
 import { baseEnvSchema, intInRange } from './schemas';
+import { envInt } from './env-number';
 
 export const ordersApiEnvSchema = baseEnvSchema.extend({
-  // intInRange's shape, with a message that explains 0.
-  ORDERS_API_PORT: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0-65535 (0 picks a free port)')
-    .max(65_535, 'must be 0-65535 (0 picks a free port)')
-    .default(3100),
+  // intInRange, with a message that explains 0.
+  ORDERS_API_PORT: envInt(0, 65_535, 3100, 'must be 0-65535 (0 picks a free port)'),
   // Loopback by default: the demo API has no authentication.
   ORDERS_API_HOST: z
     .string()

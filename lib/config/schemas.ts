@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { tracingUiUrlTemplateSchema } from '../domain/trace/tracing-ui-url';
 import { groupPrefixEnvSchema } from './group-prefix-env';
+import { envInt } from './env-number';
 
 export const postgresUrl = z
   .string()
@@ -17,14 +18,8 @@ const brokerList = z
     message: 'must be a comma-separated list of host:port',
   });
 
-/** A whole number from an environment variable, within [min, max], with a default. */
-export const intInRange = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
+/** A whole number from an environment variable, within [min, max], with a default: plain decimal digits only, empty = unset (env-number.ts). */
+export const intInRange = envInt;
 
 const optionalUrl = z
   .string()
