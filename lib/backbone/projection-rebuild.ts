@@ -12,7 +12,10 @@
 // - catchUp: advances a version's own checkpoints from the log up to a target,
 //   through applyProjectionBatch (the live consumer's path), batch by batch.
 // - lockedCatchUp: under the registry row FOR UPDATE (live batches wait), brings a
-//   version to exactly the active version's checkpoint — the diff and the swap.
+//   version to exactly the active version's checkpoint — the swap.
+// - inSnapshotAtActivePoint: a REPEATABLE READ snapshot in which the active table is
+//   at its checkpoint, taken under the registry lock, which is released before the
+//   work in it starts — the rebuild's old-vs-new diff runs there, unlocked.
 import type { EventEnvelope } from '../domain/events/envelope';
 import type { EventRegistry } from '../domain/events/registry';
 import { AppError } from '../errors';
@@ -280,3 +283,69 @@ export async function lockedCatchUp<Row>(
   return { active, target, applied };
 }
 
+
+/** What inSnapshotAtActivePoint runs on: a short locking transaction, a long snapshot, and the pool. */
+export interface PointDb<Tx extends SqlTx> {
+  /** A read-write transaction; it only holds the registry row lock. */
+  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /** A REPEATABLE READ transaction that may run for long (its snapshot is taken at its first query). */
+  snapshot<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  sql: SqlTx;
+}
+
+export interface ActivePoint {
+  active: LockedActive;
+  /** The active version's checkpoints as the snapshot sees them: its table there is at exactly these offsets. */
+  target: CutPoint[];
+}
+
+/**
+ * Runs `work` in a REPEATABLE READ snapshot in which the active version's table is at
+ * its checkpoint and every event up to it is readable, holding the registry row lock
+ * only while that snapshot is taken:
+ * 1. the registry row FOR UPDATE: live batches read it FOR SHARE, so none is in flight;
+ * 2. the outbox rows unpublished at that moment are waited for (the live version may
+ *    have applied them), so every event up to its checkpoint has its coordinates;
+ * 3. the snapshot's first query reads the active checkpoints; a second one checks the
+ *    locking transaction was still open then (else `unavailable`: try again);
+ * 4. the lock is released and `work` runs in the snapshot. Live batches commit
+ *    meanwhile, but a batch commits its rows and its checkpoint together, so the
+ *    snapshot keeps seeing the active table at `target`. A table only `work` writes (a
+ *    rebuilt version) can be brought to `target` there and compared with it.
+ */
+export async function inSnapshotAtActivePoint<Tx extends SqlTx, T>(
+  db: PointDb<Tx>, spec: Pick<DriftSpec<unknown>, 'definition'>, projection: string, options: PublishWait,
+  work: (tx: Tx, point: ActivePoint) => Promise<T>,
+): Promise<{ value: T; lockHeldMs: number }> {
+  let running: Promise<T> | undefined;
+  let taken = false;
+  let lockedAt = 0;
+  try {
+    await db.transaction(async (lockTx) => {
+      const active = await lockActiveVersion(lockTx, projection);
+      lockedAt = performance.now();
+      const [{ xid }] = (await lockTx.$queryRawUnsafe(`SELECT txid_current()::text AS xid`)) as [{ xid: string }];
+      await waitUntilPublished(db.sql, await unpublishedPositions(lockTx, spec), options);
+      await new Promise<void>((snapshotTaken, failed) => {
+        running = db.snapshot(async (tx) => {
+          const target = await checkpointOffsets(tx, active.checkpointName, spec.definition.topics);
+          await assertStillOpen(tx, xid);
+          taken = true;
+          snapshotTaken();
+          return work(tx, { active, target });
+        });
+        running.catch(failed);
+      });
+    });
+  } catch (error) {
+    // Once the snapshot is taken, the locking transaction (it wrote nothing) has done its part.
+    if (!taken) throw error;
+  }
+  const lockHeldMs = Math.round(performance.now() - lockedAt);
+  return { value: await running!, lockHeldMs };
+}
+
+async function assertStillOpen(tx: SqlTx, xid: string): Promise<void> {
+  const [{ status }] = (await tx.$queryRawUnsafe(`SELECT txid_status($1::bigint) AS status`, xid)) as [{ status: string | null }];
+  if (status !== 'in progress') throw new AppError('unavailable', 'the registry lock ended before the snapshot was taken; try again');
+}

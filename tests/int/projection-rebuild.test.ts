@@ -7,15 +7,20 @@
 //   doubled), and the live consumer writes the new table with no restart;
 // - a cancelled rebuild leaves a failed version and no table;
 // - a jobs worker process SIGKILLed mid-fold: another worker resumes after the last
-//   finished key; every event is folded exactly once.
+//   finished key; every event is folded exactly once;
+// - the old-vs-new diff runs without the registry lock: with the diff held up
+//   (drift_reports locked), the registry row can be locked and live batches commit;
+//   the diff still compares both tables at one point (0 differences) and the events
+//   applied meanwhile reach the new version at the swap.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
-import { sqlProjectionVersions } from '@/lib/adapters/prisma/projection-registry';
+import { activeVersion, sqlProjectionVersions } from '@/lib/adapters/prisma/projection-registry';
 import type { BatchItem, ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import type { SqlTx } from '@/lib/backbone/ports';
 import { listProjectionVersions } from '@/lib/backbone/projection-rebuild-registry';
@@ -229,6 +234,51 @@ describe('projection rebuild', () => {
     expect(await count(`SELECT count(*) AS n FROM projection_checkpoints WHERE projection = 'customer-stats'`)).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'projection.drop' AND outcome = 'ok'`)).toBe(1);
   }, 240_000);
+
+  it('the diff runs without the registry lock: live batches commit during it; it compares one point; the swap brings the rest', async () => {
+    await feed(customers('pre', 40), 2);
+    const live = await activeVersion(db, 'customer-stats');
+    // Holds the diff up where it records its report (nothing else in a rebuild writes drift_reports).
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    let jobId = '';
+    try {
+      await blocker.query(`BEGIN; LOCK TABLE drift_reports IN SHARE MODE`);
+      const { job } = await startProjectionRebuild(jobDeps(), admin, 'customer-stats', { pageSize: 200 });
+      jobId = job.id;
+      await waitFor('the rebuild to wait inside its diff', async () => {
+        const view = await getJob(db, job.id);
+        if (view.state === 'failed') throw new Error(`rebuild failed: ${view.error}`);
+        const phase = (view.checkpoint as { phase?: string } | null)?.phase;
+        return phase === 'diff' && (await count(`SELECT count(*) AS n FROM pg_locks WHERE relation = 'drift_reports'::regclass AND NOT granted`)) > 0;
+      }, 60_000);
+      // While the diff is under way: the registry row is free, and a live batch (registry row FOR SHARE) commits.
+      const lockable = await db.$transaction((tx) => tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM projection_registry WHERE projection = 'customer-stats' FOR UPDATE NOWAIT`), { timeout: 5_000 });
+      expect(lockable).toHaveLength(1);
+      const fed = feed(customers('during-diff', 5), 2);
+      const tooLong = new Promise((_, reject) => setTimeout(() => reject(new Error('a live batch waited for the diff')), 10_000));
+      await Promise.race([fed, tooLong]);
+      expect(await count(`SELECT count(*) AS n FROM "${live.table}" WHERE customer_id LIKE 'during-diff-%'`)).toBe(5);
+      expect(await stateOf(job.id)).toBe('running');
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+    }
+    await waitFor('the rebuild to be ready to swap', async () => {
+      const s = await stateOf(jobId);
+      if (s === 'failed') throw new Error(`rebuild failed: ${(await getJob(db, jobId)).error}`);
+      return s === 'succeeded';
+    }, 60_000);
+    // Both tables compared at the snapshot's point: the live events applied after it are not a difference.
+    const built = (await getJob(db, jobId)).result as { version: number; table: string };
+    expect(built).toMatchObject({ version: live.version + 1, missing: 0, extra: 0, different: 0, readyToSwap: true });
+    expect(await count(`SELECT count(*) AS n FROM "${built.table}" WHERE customer_id LIKE 'during-diff-%'`)).toBe(0);
+    expect(await swapProjectionVersion({ db, registry: deps.registry, publishWaitMs: 5_000 }, admin, 'customer-stats', { version: built.version })).toMatchObject({ from: live.version, to: built.version });
+    expect(await count(`SELECT count(*) AS n FROM "${built.table}" WHERE customer_id LIKE 'during-diff-%'`)).toBe(5);
+    const { result } = await runDriftCheck(deps, 'customer-stats', null);
+    expect({ missing: result.missing, extra: result.extra, different: result.different }).toEqual({ missing: 0, extra: 0, different: 0 });
+    expect(await customerStatsDrift(db, [ORDERS_TOPIC], built.table)).toEqual([]);
+  }, 180_000);
 
   it('cancel: the half-built version is failed and its table dropped; the active one is untouched', async () => {
     const { job } = await startProjectionRebuild(jobDeps(), admin, 'order-summary', { pageSize: 50, throttleMs: 300 });

@@ -10,22 +10,23 @@
 //    page written but not checkpointed is written again: same rows, upserts).
 // 3. catch-up: the version's own checkpoints advanced from the log towards the live
 //    version's, a batch per checkpoint transaction.
-// 4. diff: under the registry row lock, the last events, then old vs new compared
-//    by the drift machinery and stored as a drift report; the version becomes ready.
+// 4. diff (projection-rebuild-diff.ts): in a snapshot taken under the registry row
+//    lock, which is released at once, the last events up to the active version's
+//    checkpoint, then old vs new compared by the drift machinery and stored as a
+//    drift report; the version becomes ready.
 // Cancel: the half-built version is marked failed and its table dropped.
 import { z } from 'zod';
 import { activeVersion, createNextVersion } from '../../adapters/prisma/projection-registry';
-import { prismaDriftDb, saveDriftReport } from '../../adapters/prisma/projection-drift-db';
-import { recordAudit } from '../../adapters/prisma/audit-log';
-import { compareTables } from '../../backbone/projection-drift';
-import { advanceCheckpoints, catchUp, consistentPoint, countAtCut, foldLog, lockedCatchUp, type CutPoint, type VersionRef } from '../../backbone/projection-rebuild';
-import { dropVersionTable, failOrphanBuilds, setVersionState, versionRow, type VersionRow } from '../../backbone/projection-rebuild-registry';
+import { prismaDriftDb } from '../../adapters/prisma/projection-drift-db';
+import { advanceCheckpoints, catchUp, consistentPoint, countAtCut, foldLog, type CutPoint, type VersionRef } from '../../backbone/projection-rebuild';
+import { dropVersionTable, failOrphanBuilds, versionRow, type VersionRow } from '../../backbone/projection-rebuild-registry';
 import { checkedTableName } from '../../backbone/projection-table';
 import type { SqlTx } from '../../backbone/ports';
 import { demoDriftSpecs, demoProjectionNames } from '../../demo/projections/drift-specs';
 import { AppError } from '../../errors';
 import { defineJobKind, type JobContext, type Stopped } from '../job-kind';
 import type { ProjectionJobDeps } from './projection-deps';
+import { diffAndMarkReady } from './projection-rebuild-diff';
 import { pgLogStream, pgPageWriter } from '../../adapters/postgres/event-log-stream';
 
 export const REBUILD_KIND = 'projection.rebuild';
@@ -56,7 +57,6 @@ const CATCHUP_BATCH = 2_000;
 /** Unlocked catch-up rounds stop when a round applied fewer events than this (the rest is applied under the lock). */
 const CLOSE_ENOUGH = 5_000;
 const MAX_ROUNDS = 10;
-const DIFF_TIMEOUT_MS = 15 * 60_000;
 
 class Stop extends Error {}
 
@@ -183,11 +183,11 @@ async function rebuild(ctx: JobContext<RebuildParams, RebuildCheckpoint>, deps: 
   return {
     version: version.version, table: version.table, eventsFolded: cp.done - cp.caughtUp, rowsWritten: cp.rowsWritten,
     caughtUp: cp.caughtUp + diff.applied, diffReportId: diff.reportId, missing: diff.missing, extra: diff.extra,
-    different: diff.different, driftPct: diff.driftPct, readyToSwap: true,
+    different: diff.different, driftPct: diff.driftPct, registryLockMs: diff.registryLockMs, readyToSwap: true,
   };
 }
 
-/** The locked step gives up (and releases the lock) when unpublished events do not get published in time; a few more tries before the job fails. */
+/** The diff gives up (and releases the lock) when unpublished events do not get published in time; a few more tries before the job fails. */
 async function withRetries<T>(fn: () => Promise<T>, signal: AbortSignal, tries = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -198,42 +198,4 @@ async function withRetries<T>(fn: () => Promise<T>, signal: AbortSignal, tries =
       await new Promise((r) => setTimeout(r, 1_000 * attempt));
     }
   }
-}
-
-interface DiffOutcome { reportId: string; applied: number; missing: number; extra: number; different: number; driftPct: number }
-
-/**
- * One transaction: the registry row FOR UPDATE, the new version caught up to
- * exactly the live one's checkpoint, both tables compared, the report stored and
- * the version marked ready. Idempotent: a version already ready returns its report.
- */
-async function diffAndMarkReady(deps: ProjectionJobDeps, projection: string, version: VersionRow, jobId: string, signal: AbortSignal): Promise<DiffOutcome> {
-  const spec = demoDriftSpecs[projection]!;
-  const startedAt = new Date();
-  const done = await deps.db.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SET LOCAL TimeZone = 'UTC'`);
-    const row = await versionRow(tx, projection, version.version, true);
-    if (row?.state !== 'building') return null;
-    const { active, target, applied } = await lockedCatchUp(tx, deps.db, deps.registry, spec, projection, row, {
-      publishWaitMs: deps.env.PROJECTION_DRIFT_PUBLISH_WAIT_MS, batch: CATCHUP_BATCH, signal,
-    });
-    const diff = await compareTables(tx, spec, checkedTableName(active.table), { buckets: deps.env.PROJECTION_DRIFT_BUCKETS, samplesPerKind: deps.env.PROJECTION_DRIFT_SAMPLES }, checkedTableName(row.table));
-    const reportId = await saveDriftReport(tx, {
-      projection, version: active.version, table: active.table, jobId, startedAt,
-      result: { ...diff, table: active.table, checkpoints: target, eventsRead: 0, unconfirmed: 0 },
-    });
-    await setVersionState(tx, projection, row.version, 'ready');
-    const outcome = { reportId, applied, missing: diff.missing, extra: diff.extra, different: diff.different, driftPct: diff.driftPct };
-    await recordAudit(tx, {
-      actor: { id: null, email: `job:${jobId}`, role: 'system' }, action: 'projection.rebuild.ready', target: projection, outcome: 'ok',
-      details: { jobId, version: row.version, table: row.table, activeVersion: active.version, ...outcome },
-    });
-    return outcome;
-  }, { timeout: DIFF_TIMEOUT_MS, maxWait: 30_000 });
-  if (done) return done;
-  const [report] = await deps.db.$queryRawUnsafe<Array<{ id: string; missing: number; extra: number; different: number; drift_pct: number }>>(
-    `SELECT id::text, missing::int, extra::int, different::int, drift_pct FROM drift_reports WHERE job_id = $1::uuid ORDER BY started_at DESC LIMIT 1`, jobId,
-  );
-  if (!report) throw new AppError('conflict', `${projection} v${version.version} is no longer being built`);
-  return { reportId: report.id, applied: 0, missing: report.missing, extra: report.extra, different: report.different, driftPct: report.drift_pct };
 }
