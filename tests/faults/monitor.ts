@@ -18,6 +18,8 @@ export interface Sample {
   kafkaUp: boolean;
   /** Lag per consumer group (null when Kafka did not answer). */
   lag: Record<string, number> | null;
+  /** Members per consumer group (null when Kafka did not answer). */
+  members?: Record<string, number> | null;
 }
 
 export interface Monitor {
@@ -87,6 +89,10 @@ export function startMonitor(options: { url: string; brokers: string[]; interval
             admin = a;
           }
           sample.lag = await withTimeout(groupLags(admin, demoGroups), 3_000);
+          sample.members = await withTimeout(admin.describeGroups(demoGroups), 3_000).then(
+            ({ groups }) => Object.fromEntries(groups.map((g) => [g.groupId, g.members.length])),
+            () => null,
+          );
           sample.kafkaUp = true;
         } catch {
           const a = admin;

@@ -29,51 +29,71 @@ async function withAdmin<T>(ctx: FaultContext, fn: (admin: Admin) => Promise<T>)
   }
 }
 
-/** Members of each demo consumer group, e.g. "1" when all agree or "1–3" as min–max. */
-async function groupMembers(admin: Admin): Promise<string> {
+/** Member ids of each demo consumer group. */
+async function groupMembers(admin: Admin): Promise<Map<string, string[]>> {
   const { groups } = await admin.describeGroups(demoDefinitions.map((d) => groupOf(d.name)));
-  const counts = groups.map((g) => g.members.length);
+  return new Map(groups.map((g) => [g.groupId, g.members.map((m) => m.memberId)]));
+}
+
+/** "1" when every group has as many members, else min–max. */
+function memberCount(members: Map<string, string[]>): string {
+  const counts = [...members.values()].map((m) => m.length);
   const min = Math.min(...counts);
   const max = Math.max(...counts);
   return min === max ? String(min) : `${min}–${max}`;
 }
 
+/** Waits until every demo group has at least `n` members not in `known`; returns the seconds it took, or null after timeoutMs. */
+async function newMembersJoined(admin: Admin, known: Map<string, string[]>, n: number, timeoutMs: number): Promise<number | null> {
+  const from = Date.now();
+  while (Date.now() - from < timeoutMs) {
+    const now = await groupMembers(admin).catch(() => null);
+    if (now && [...now].every(([group, ids]) => ids.filter((id) => !(known.get(group) ?? []).includes(id)).length >= n)) return (Date.now() - from) / 1000;
+    await sleep(500);
+  }
+  return null;
+}
+
 /**
- * Consumers 1 → 3 → 1 every `periodSeconds` from the step's start until `untilSeconds`
- * (after the start of traffic): two extra demo-consumers processes (same groups) started,
- * then stopped, one with SIGTERM (it leaves its groups) and one with SIGKILL (its groups
- * wait for its session to time out, 30 s). Ends with one consumers process.
+ * Consumers 1 → 3 → 1, each level held `holdSeconds`, from the step's start and at least
+ * twice, while the next cycle can start before `untilSeconds` (after the start of traffic):
+ * two extra demo-consumers processes (the same six groups) started; once both have joined
+ * every group (new member ids; a process takes 10–30 s to start on a loaded machine) they
+ * stay `holdSeconds`, then one is stopped with SIGTERM (it leaves its groups) and one with
+ * SIGKILL (its groups notice only when its 30 s session times out, or at the next rebalance);
+ * `holdSeconds` with one process. The note gives the members per group at each step.
  */
-export function rebalanceStorm(atSeconds: number, untilSeconds: number, periodSeconds = 10): FaultStep {
-  const steps = Math.floor((untilSeconds - atSeconds) / periodSeconds) + 1;
-  const toggles = steps % 2 === 0 ? steps : steps + 1;
+export function rebalanceStorm(atSeconds: number, untilSeconds: number, holdSeconds = 10): FaultStep {
   return {
-    label: `rebalance storm: demo consumers 1 → 3 → 1 every ${periodSeconds} s (${toggles} steps; extras stopped one by SIGTERM, one by SIGKILL)`,
+    label: `rebalance storm: demo consumers 1 → 3 → 1, ${holdSeconds} s at each level (extras stopped one by SIGTERM, one by SIGKILL)`,
     atSeconds,
     inject: (ctx) =>
       withAdmin(ctx, async (admin) => {
         const began = Date.now();
         const log: string[] = [];
-        let extras: string[] = [];
-        let made = 0;
-        for (let i = 0; i < toggles; i++) {
-          const wait = began + i * periodSeconds * 1000 - Date.now();
-          if (wait > 0) await sleep(wait);
-          const members = await groupMembers(admin).catch((e: unknown) => `? (${(e as Error).message})`);
-          const second = ((Date.now() - began) / 1000).toFixed(0);
-          if (i % 2 === 0) {
-            extras = [`consumers-extra-${++made}`, `consumers-extra-${++made}`];
-            const pids = extras.map((id) => ctx.sys.startWorker({ name: 'consumers', id }).child()?.pid);
-            log.push(`+${second} s: members ${members}, started 2 (pids ${pids.join(', ')})`);
-          } else {
-            const [graceful, hard] = extras;
-            const [a, b] = await Promise.all([ctx.sys.stopWorker(graceful!, 'SIGTERM'), ctx.sys.stopWorker(hard!, 'SIGKILL')]);
-            log.push(`+${second} s: members ${members}, stopped pid ${a ?? '(not running)'} by SIGTERM and pid ${b ?? '(not running)'} by SIGKILL`);
-          }
+        const say = (line: string) => {
+          log.push(`+${((Date.now() - began) / 1000).toFixed(0)} s: ${line}`);
           ctx.log(`rebalance storm: ${log[log.length - 1]}`);
+        };
+        let made = 0;
+        let joinFailures = 0;
+        for (let cycle = 0; cycle < 2 || Date.now() + 2 * holdSeconds * 1000 < ctx.trafficStartedAt + untilSeconds * 1000; cycle++) {
+          const known = await groupMembers(admin);
+          const extras = [`consumers-extra-${++made}`, `consumers-extra-${++made}`];
+          const pids = extras.map((id) => ctx.sys.startWorker({ name: 'consumers', id }).child()?.pid);
+          say(`members ${memberCount(known)}; started 2 more (pids ${pids.join(', ')})`);
+          const joined = await newMembersJoined(admin, known, 2, 120_000);
+          if (joined === null) joinFailures++;
+          say(joined === null ? 'the 2 had not joined every group after 120 s' : `both joined every group after ${joined.toFixed(0)} s (members ${memberCount(await groupMembers(admin))})`);
+          await sleep(holdSeconds * 1000);
+          const before = memberCount(await groupMembers(admin));
+          const [a, b] = await Promise.all([ctx.sys.stopWorker(extras[0]!, 'SIGTERM'), ctx.sys.stopWorker(extras[1]!, 'SIGKILL')]);
+          say(`members ${before}; stopped pid ${a ?? '(not running)'} by SIGTERM and pid ${b ?? '(not running)'} by SIGKILL`);
+          await sleep(holdSeconds * 1000);
         }
-        const after = await groupMembers(admin).catch(() => '?');
-        return `${log.join('; ')}; members at the end of the storm ${after}`;
+        say(`members ${memberCount(await groupMembers(admin))}`);
+        if (joinFailures) ctx.addCheck(async () => ({ problems: [`rebalance-storm: in ${joinFailures} cycle(s) the extra consumers did not join every group`], summary: 'storm incomplete' }));
+        return log.join('; ');
       }),
   };
 }

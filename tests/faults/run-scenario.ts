@@ -15,6 +15,8 @@ export interface FaultContext {
   sys: DemoSystem;
   monitor: Monitor;
   log(line: string): void;
+  /** When traffic measurement started (ms since the epoch): FaultStep.atSeconds counts from here. */
+  trafficStartedAt: number;
   /**
    * A check of this fault's own, run after the general checks on the quiet system (e.g. that
    * the one event the fault aimed at was applied exactly once): problems fail the run; the
@@ -199,7 +201,7 @@ export async function runScenario(
     current = sys;
     monitor = startMonitor({ url: sys.url, brokers: sys.kafka.brokers });
     const mon = monitor;
-    // Warm-up: every group has joined and committed, and the pipeline keeps up.
+    // Warm-up: every group has a member and the pipeline keeps up.
     const warm = { maxLag: Math.max(100, scenario.rate * 10), maxUnpublishedAgeSeconds: 3 };
     const warmDeadline = Date.now() + 180_000;
     let streak = 0;
@@ -207,7 +209,7 @@ export async function runScenario(
       if (Date.now() > warmDeadline) throw new Error(`the pipeline did not catch up within 180 s of starting (last sample ${JSON.stringify(mon.latest())})`);
       await sleep(1_000);
       const s = mon.latest();
-      const joined = s?.lag && Object.keys(s.lag).length === demoDefinitions.length;
+      const joined = s?.lag && Object.keys(s.lag).length === demoDefinitions.length && s.members && Object.values(s.members).every((n) => n > 0);
       streak = s && joined && caughtUp(s, warm) ? streak + 1 : 0;
     }
     const t0 = Date.now();
@@ -222,7 +224,7 @@ export async function runScenario(
       const at = Date.now();
       log(`fault: ${step.label}`);
       const fault = injected.length;
-      const ctx: FaultContext = { sys: system, monitor: mon, log, addCheck: (check) => void checks.push({ fault, check }) };
+      const ctx: FaultContext = { sys: system, monitor: mon, log, trafficStartedAt: t0, addCheck: (check) => void checks.push({ fault, check }) };
       const note = await step.inject(ctx);
       const back = Date.now();
       log(`fault: ${step.label}: back after ${((back - at) / 1000).toFixed(1)} s${note ? ` (${note})` : ''}`);
