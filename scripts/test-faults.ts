@@ -12,6 +12,9 @@
 // (keep the existing file's rows and add these runs after them),
 // --rerender (run nothing; write --out again from the results embedded in it),
 // --start-before HH:MM (UTC; no run starts later, the rest are reported as not started).
+// --only takes `bad-input` too: the boundary tests (scripts/bad-input-suite.ts; real PostgreSQL and Kafka),
+// written as the "Bad inputs × outcome" section; without --only they run after the scenarios. A run
+// without them keeps the section (and its embedded results) of the file it rewrites.
 // Exit code 0 only when every run passed. Worker and harness logs: .data/faults/<time>/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runScenario, stopCurrentRun, type RunResult, type Scenario } from '../tests/faults/run-scenario';
 import { faultScenarios, scenarioA } from '../tests/faults/scenarios';
+import { badInputFailed, embedBadInput, previousBadInput, renderBadInput, runBadInputSuite, type BadInputResults } from './bad-input-suite';
+import { jobScenarios } from '../tests/faults/job-scenarios';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -83,6 +88,7 @@ function outcome(r: RunResult): string {
     r.verdict.drift && `${r.verdict.drift} drifted rows`,
     r.verdict.unpublished && `${r.verdict.unpublished} unpublished`,
     r.verdict.poisonUnaccounted && `${r.verdict.poisonUnaccounted} poison without dead letter`,
+    r.verdict.jobs?.failures && `${r.verdict.jobs.failures} replay/rebuild job failures`,
     r.scenarioProblems?.length && `${r.scenarioProblems.length} problem(s) found by the scenario's own check`,
     r.drainSeconds === null && `did not drain${r.undrained ? ` (${r.undrained.unapplied} applications and ${r.undrained.unpublished} publications still pending when it gave up; counted as lost)` : ''}`,
   ].filter(Boolean);
@@ -127,7 +133,11 @@ function codeUnderTest(): string {
   }
 }
 
-function markdown(results: Array<RunResult & { source?: string }>, commands: string[]): string {
+/** The --only id of the bad-input part (not a fault scenario). */
+const BAD_INPUT = 'bad-input';
+const BAD_INPUT_COMMAND = `npm run test:faults -- --only ${BAD_INPUT}`;
+
+function markdown(results: Array<RunResult & { source?: string }>, commands: string[], badInput: BadInputResults | null): string {
   const scenarios = [...new Set(results.map((r) => r.scenario))];
   const passedRuns = results.filter((r) => r.ok).length;
   const slim = results.map((r) => ({ ...r, verdict: r.verdict ? { ...r.verdict, problems: r.verdict.problems.slice(0, 10) } : null }));
@@ -179,7 +189,7 @@ ${problems.length ? `### Problems\n\n${problems.join('\n')}\n` : ''}
 
 ${(() => {
   const ids = new Set(results.map((r) => r.scenario));
-  const missing = [scenarioA, ...faultScenarios(0)].filter((sc) => !ids.has(sc.id)).map((sc) => `\`${sc.id}\``);
+  const missing = [scenarioA, ...faultScenarios(0), ...jobScenarios(0)].filter((sc) => !ids.has(sc.id)).map((sc) => `\`${sc.id}\``);
   const fewer = [...ids].filter((id) => results.filter((r) => r.scenario === id).length < 3).map((id) => `\`${id}\` (${results.filter((r) => r.scenario === id).length} run(s))`);
   return [
     missing.length ? `- Scenarios of the suite not run for this file: ${missing.join(', ')}.` : '',
@@ -191,10 +201,9 @@ ${(() => {
 
 ## Bad inputs × outcome
 
-Not produced by this suite yet (issue #12 item 2); see docs/faults.md.
-
+${renderBadInput(badInput, BAD_INPUT_COMMAND)}
 ${RESULTS_MARK}${Buffer.from(JSON.stringify(slim)).toString('base64')} -->
-`;
+${embedBadInput(badInput)}`;
 }
 
 async function main() {
@@ -208,24 +217,27 @@ async function main() {
   if (options.rerender) {
     const results = previousResults(options.out);
     const commands = [...readFileSync(options.out, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!);
-    writeFileSync(options.out, markdown(results, commands));
+    writeFileSync(options.out, markdown(results, commands, previousBadInput(options.out)));
     console.log(`rewrote ${path.relative(root, options.out)} from the ${results.length} results in it`);
     return;
   }
-  const all: Scenario[] = [scenarioA, ...faultScenarios(options.rate, options.trafficSeconds)];
-  const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
+  const all: Scenario[] = [scenarioA, ...faultScenarios(options.rate, options.trafficSeconds), ...jobScenarios(options.rate, options.trafficSeconds)];
+  const unknown = (options.only ?? []).filter((id) => id !== BAD_INPUT && !all.some((s) => s.id === id));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${all.map((s) => s.id).join(', ')}`);
   // In the order given (with --start-before, the first ones are the ones sure to run).
-  const chosen = options.only ? options.only.map((id) => all.find((s) => s.id === id)!) : all;
+  const chosen = options.only ? options.only.filter((id) => id !== BAD_INPUT).map((id) => all.find((s) => s.id === id)!) : all;
+  const withBadInput = !options.only || options.only.includes(BAD_INPUT);
   const logRoot = path.join(root, '.data', 'faults', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(logRoot, { recursive: true });
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
-  log(`test:faults: ${chosen.map((s) => s.id).join(', ')}; ${options.runs} run(s) each; logs in ${path.relative(root, logRoot)}; load ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  log(`test:faults: ${[...chosen.map((s) => s.id), ...(withBadInput ? [BAD_INPUT] : [])].join(', ')}; ${options.runs} run(s) each; logs in ${path.relative(root, logRoot)}; load ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 
   const results: Array<RunResult & { source?: string }> = [];
   const notRun: string[] = [];
   // --append adds runs: a scenario's runs are numbered after those already in the file.
-  const earlier = options.append && options.write ? previousResults(options.out) : [];
+  // Only the bad-input part: the fault results in the file are kept as they are.
+  const keepFaults = options.append || chosen.length === 0;
+  const earlier = keepFaults && options.write ? previousResults(options.out) : [];
   for (const scenario of chosen) {
     const first = Math.max(0, ...earlier.filter((r) => r.scenario === scenario.id).map((r) => r.run)) + 1;
     for (let run = first; run < first + options.runs; run++) {
@@ -239,20 +251,28 @@ async function main() {
     }
   }
 
+  let badInput: BadInputResults | null = null;
+  if (withBadInput && options.startBefore !== null && Date.now() >= options.startBefore) notRun.push(BAD_INPUT);
+  else if (withBadInput) {
+    badInput = runBadInputSuite({ root, source: codeUnderTest(), log });
+    log(`bad input: ${badInputFailed(badInput) ? 'FAIL' : 'PASS'}, ${badInput.rows.reduce((n, r) => n + r.count, 0)} inputs counted`);
+  }
+
   const argv = process.argv.slice(2).filter((a) => a !== '--append' && a !== '--no-write');
   const command = `npm run test:faults${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   if (options.write) {
     const kept = earlier;
-    const keptCommands = options.append && existsSync(options.out) ? [...readFileSync(options.out, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!) : [];
-    const commands = [...new Set([...(kept.length ? keptCommands : []), command])];
-    writeFileSync(options.out, markdown([...kept, ...results], commands));
+    const keptCommands = keepFaults && existsSync(options.out) ? [...readFileSync(options.out, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!) : [];
+    const commands = [...new Set([...(kept.length ? keptCommands : []), ...(chosen.length ? [command] : [])])];
+    writeFileSync(options.out, markdown([...kept, ...results], commands, badInput ?? previousBadInput(options.out)));
     log(`wrote ${path.relative(root, options.out)}`);
   }
   if (notRun.length) log(`not started (--start-before): ${notRun.join(', ')}`);
   console.log('\nscenario                      run  outcome');
   for (const r of results) console.log(`${r.scenario.padEnd(30)}${String(r.run).padEnd(5)}${outcome(r)}`);
-  const failed = results.filter((r) => !r.ok).length;
-  console.log(`${results.length - failed} passed, ${failed} failed`);
+  if (badInput) console.log(`${BAD_INPUT.padEnd(35)}${badInputFailed(badInput) ? 'FAIL' : 'PASS'}`);
+  const failed = results.filter((r) => !r.ok).length + (badInput && badInputFailed(badInput) ? 1 : 0);
+  console.log(`${results.length + (badInput ? 1 : 0) - failed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }
 
