@@ -8,10 +8,10 @@
 // - a cancelled rebuild leaves a failed version and no table;
 // - a jobs worker process SIGKILLed mid-fold: another worker resumes after the last
 //   finished key; every event is folded exactly once;
-// - the old-vs-new diff runs without the registry lock: with the diff held up
-//   (drift_reports locked), the registry row can be locked and live batches commit;
-//   the diff still compares both tables at one point (0 differences) and the events
-//   applied meanwhile reach the new version at the swap.
+// - the old-vs-new diff runs without the registry lock: with the diff held up before
+//   its compare (version row) and after it (drift_reports), the registry row can be
+//   locked and live batches commit; the diff still compares both tables at one point
+//   (0 differences) and the events applied meanwhile reach the new version at the swap.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
@@ -236,46 +236,61 @@ describe('projection rebuild', () => {
   }, 240_000);
 
   it('the diff runs without the registry lock: live batches commit during it; it compares one point; the swap brings the rest', async () => {
-    await feed(customers('pre', 40), 2);
+    await feed(customers('pre', 60), 3);
     const live = await activeVersion(db, 'customer-stats');
-    // Holds the diff up where it records its report (nothing else in a rebuild writes drift_reports).
-    const blocker = new pg.Client({ connectionString: database.url });
-    await blocker.connect();
+    const rebuilt = { projection: 'customer-stats', version: live.version + 1 };
+    // Two holds on the diff: the version row (taken during the fold; the diff locks it
+    // after its snapshot, before its catch-up and compare) and drift_reports (where the
+    // diff records its report; nothing else in a rebuild writes it).
+    const versionHold = new pg.Client({ connectionString: database.url });
+    const reportHold = new pg.Client({ connectionString: database.url });
+    await Promise.all([versionHold.connect(), reportHold.connect()]);
+    const waiting = (sql: string) => count(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, sql);
+    const registryFreeAndLiveGoesOn = async (prefix: string) => {
+      const lockable = await db.$transaction((tx) => tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM projection_registry WHERE projection = $1 FOR UPDATE NOWAIT`, rebuilt.projection), { timeout: 5_000 });
+      expect(lockable).toHaveLength(1);
+      const tooLong = new Promise((_, reject) => setTimeout(() => reject(new Error('a live batch waited for the diff')), 10_000));
+      await Promise.race([feed(customers(prefix, 5), 2), tooLong]);
+      expect(await count(`SELECT count(*) AS n FROM "${live.table}" WHERE customer_id LIKE $1`, `${prefix}-%`)).toBe(5);
+    };
     let jobId = '';
     try {
-      await blocker.query(`BEGIN; LOCK TABLE drift_reports IN SHARE MODE`);
-      const { job } = await startProjectionRebuild(jobDeps(), admin, 'customer-stats', { pageSize: 200 });
+      await reportHold.query(`BEGIN; LOCK TABLE drift_reports IN SHARE MODE`);
+      const { job } = await startProjectionRebuild(jobDeps(), admin, rebuilt.projection, { pageSize: 50, throttleMs: 200 });
       jobId = job.id;
-      await waitFor('the rebuild to wait inside its diff', async () => {
-        const view = await getJob(db, job.id);
-        if (view.state === 'failed') throw new Error(`rebuild failed: ${view.error}`);
-        const phase = (view.checkpoint as { phase?: string } | null)?.phase;
-        return phase === 'diff' && (await count(`SELECT count(*) AS n FROM pg_locks WHERE relation = 'drift_reports'::regclass AND NOT granted`)) > 0;
-      }, 60_000);
-      // While the diff is under way: the registry row is free, and a live batch (registry row FOR SHARE) commits.
-      const lockable = await db.$transaction((tx) => tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM projection_registry WHERE projection = 'customer-stats' FOR UPDATE NOWAIT`), { timeout: 5_000 });
-      expect(lockable).toHaveLength(1);
-      const fed = feed(customers('during-diff', 5), 2);
-      const tooLong = new Promise((_, reject) => setTimeout(() => reject(new Error('a live batch waited for the diff')), 10_000));
-      await Promise.race([fed, tooLong]);
-      expect(await count(`SELECT count(*) AS n FROM "${live.table}" WHERE customer_id LIKE 'during-diff-%'`)).toBe(5);
+      await waitFor('the version registered, still folding', async () => {
+        await versionHold.query(`BEGIN`);
+        const { rows } = await versionHold.query(`SELECT state FROM projection_versions WHERE projection = $1 AND version = $2 FOR KEY SHARE`, [rebuilt.projection, rebuilt.version]);
+        if (rows[0]?.state === 'building' && (await getJob(db, job.id)).checkpoint) return true;
+        await versionHold.query(`ROLLBACK`);
+        return false;
+      }, 60_000, 20);
+      expect(((await getJob(db, job.id)).checkpoint as { phase: string }).phase).toBe('fold');
+      await waitFor('the diff to wait for the version row', async () => (await waiting('%projection_versions%FOR UPDATE%')) > 0, 60_000);
+      // In the diff, after its snapshot, before its catch-up and compare: live batches go on.
+      await registryFreeAndLiveGoesOn('during-diff-a');
+      await versionHold.query(`ROLLBACK`);
+      await waitFor('the diff to wait for drift_reports', async () => (await waiting('%INSERT INTO drift_reports%')) > 0, 60_000);
+      // After its compare: the same.
+      await registryFreeAndLiveGoesOn('during-diff-b');
       expect(await stateOf(job.id)).toBe('running');
     } finally {
-      await blocker.query('ROLLBACK').catch(() => undefined);
-      await blocker.end();
+      await versionHold.query('ROLLBACK').catch(() => undefined);
+      await reportHold.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([versionHold.end(), reportHold.end()]);
     }
     await waitFor('the rebuild to be ready to swap', async () => {
       const s = await stateOf(jobId);
       if (s === 'failed') throw new Error(`rebuild failed: ${(await getJob(db, jobId)).error}`);
       return s === 'succeeded';
     }, 60_000);
-    // Both tables compared at the snapshot's point: the live events applied after it are not a difference.
+    // Both tables compared at the snapshot's point: the live events applied after it (before the compare) are no difference.
     const built = (await getJob(db, jobId)).result as { version: number; table: string };
-    expect(built).toMatchObject({ version: live.version + 1, missing: 0, extra: 0, different: 0, readyToSwap: true });
+    expect(built).toMatchObject({ version: rebuilt.version, missing: 0, extra: 0, different: 0, readyToSwap: true });
     expect(await count(`SELECT count(*) AS n FROM "${built.table}" WHERE customer_id LIKE 'during-diff-%'`)).toBe(0);
-    expect(await swapProjectionVersion({ db, registry: deps.registry, publishWaitMs: 5_000 }, admin, 'customer-stats', { version: built.version })).toMatchObject({ from: live.version, to: built.version });
-    expect(await count(`SELECT count(*) AS n FROM "${built.table}" WHERE customer_id LIKE 'during-diff-%'`)).toBe(5);
-    const { result } = await runDriftCheck(deps, 'customer-stats', null);
+    expect(await swapProjectionVersion({ db, registry: deps.registry, publishWaitMs: 5_000 }, admin, rebuilt.projection, { version: built.version })).toMatchObject({ from: live.version, to: built.version });
+    expect(await count(`SELECT count(*) AS n FROM "${built.table}" WHERE customer_id LIKE 'during-diff-%'`)).toBe(10);
+    const { result } = await runDriftCheck(deps, rebuilt.projection, null);
     expect({ missing: result.missing, extra: result.extra, different: result.different }).toEqual({ missing: 0, extra: 0, different: 0 });
     expect(await customerStatsDrift(db, [ORDERS_TOPIC], built.table)).toEqual([]);
   }, 180_000);
