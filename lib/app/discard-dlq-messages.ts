@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { Db } from '../adapters/prisma/client';
 import { releasePlan } from '../domain/dlq/sequencing';
+import { operatorText } from '../domain/operator-text';
 import type { SessionUser } from '../domain/session-user';
 import { AppError, isAppError } from '../errors';
 import type { JobKindRegistry } from '../jobs/job-kind';
@@ -18,7 +19,7 @@ import { startJob } from './start-job';
 
 export const discardRequestSchema = z.object({
   ids: z.array(z.uuid()).min(1).max(1_000),
-  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(1_000),
+  reason: operatorText(3, 1_000, 'say why (at least 3 characters)'),
 });
 export type DiscardRequest = z.infer<typeof discardRequestSchema>;
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Db } from '../adapters/prisma/client';
 import { decodeMessage } from '../domain/events/decode';
 import type { EventRegistry } from '../domain/events/registry';
+import { operatorText } from '../domain/operator-text';
 import type { SessionUser } from '../domain/session-user';
 import { AppError } from '../errors';
 import { requireDlqRole, throttleDlq } from './dlq-guard';
@@ -14,7 +15,7 @@ import { recordAudit } from './record-audit';
 export const editRequestSchema = z.object({
   id: z.uuid(),
   data: z.record(z.string(), z.unknown()),
-  reason: z.string().trim().min(3).max(1_000),
+  reason: operatorText(3, 1_000),
 });
 export type EditRequest = z.infer<typeof editRequestSchema>;
 
