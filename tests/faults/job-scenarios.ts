@@ -124,6 +124,9 @@ const replayMidway = (atSeconds: number, opts: { minSelected: number; ratePerSec
       const killed = await killJobsWorker(ctx);
       ctx.log(`replay: ${killed} at ${describe(atKill.progress)}; dead letters ${JSON.stringify(atKill.statuses)}`);
       const ended = await waitForJobs(db, jobIds, 300_000);
+      const killedMidway = atKill.progress.filter((j) => j.state === 'running' && j.done > 0).map((j) => j.id);
+      const notResumed = ended.filter((j) => killedMidway.includes(j.id) && j.attempts < 2);
+      if (notResumed.length) throw new Error(`job(s) killed mid-way ended after one run (not resumed by a new worker): ${notResumed.map((j) => j.id).join(', ')}`);
       // The consumers handle the last replayed records after the job ended.
       const after = await poll('every replayed record handled', 120_000, 1_000, async () => {
         const statuses = await dlqStatuses(db, ids);
@@ -154,6 +157,7 @@ const rebuildAndSwap = (atSeconds: number, projection: string, opts: { pageSize:
       const killed = await killJobsWorker(ctx);
       ctx.log(`rebuild: ${killed} at ${describe([atKill])}`);
       const [ended] = await waitForJobs(db, [job.id], 420_000);
+      if (ended!.attempts < 2) throw new Error(`rebuild ${job.id} killed mid-fold ended after ${ended!.attempts} run(s): not resumed by a new worker`);
       const version = Number(ended!.result?.version);
       if (!Number.isInteger(version)) throw new Error(`rebuild ${job.id} succeeded without a version: ${JSON.stringify(ended!.result)}`);
       const swapped = await swapProjectionVersion({ db }, admin, projection, { version });
@@ -189,7 +193,7 @@ export function jobScenarios(rate: number, trafficSeconds = 50): Scenario[] {
       ...base,
       id: 'rebuild-live-swap',
       title: `order-summary rebuild with the jobs worker SIGKILLed mid-fold, swap under traffic (${rate} orders/s)`,
-      faults: [rebuildAndSwap(10, 'order-summary', { pageSize: 100, throttleMs: 300, trafficAfterSwapMs: 10_000 })],
+      faults: [rebuildAndSwap(15, 'order-summary', { pageSize: 50, throttleMs: 250, trafficAfterSwapMs: 10_000 })],
     },
   ];
 }
