@@ -146,7 +146,7 @@ function markdown(results: Array<RunResult & { source?: string }>, commands: str
     .map((r) => `- **${r.scenario} run ${r.run}**: ${r.error ?? ''}${(r.verdict?.problems ?? []).slice(0, 8).map((p) => `\n  - ${p}`).join('')}`);
   const perConsumer = results
     .filter((r) => r.verdict)
-    .map((r) => `| ${r.scenario} | ${r.run} | ${r.verdict!.consumers.map((c) => `${c.consumer} ${c.applied}+${c.deadLettered}/${c.handled}`).join(', ')} | ${r.verdict!.resentCopies} |`);
+    .map((r) => `| ${r.scenario} | ${r.run} | ${r.verdict!.consumers.map((c) => `${c.consumer} ${c.applied}+${c.deadLettered}/${c.handled}${c.replayed ? ` (${c.replayed} of them applied through a DLQ replay)` : ''}`).join(', ')} | ${r.verdict!.resentCopies} |`);
   return `# Reliability
 
 Written by \`scripts/test-faults.ts\` (\`npm run test:faults\`) from real runs; do not edit by hand.
