@@ -11,6 +11,7 @@
 // --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
 // (keep the existing file's rows and add these runs after them),
 // --rerender (run nothing; write --out again from the results embedded in it),
+// --merge FILE (run nothing; add the runs embedded in FILE, written by another run of this script, after those in --out),
 // --start-before HH:MM (UTC; no run starts later, the rest are reported as not started).
 // --only takes `bad-input` too: the boundary tests (scripts/bad-input-suite.ts; real PostgreSQL and Kafka),
 // written as the "Bad inputs × outcome" section; without --only they run after the scenarios. A run
@@ -38,12 +39,14 @@ interface Options {
   append: boolean;
   /** Runs nothing: writes --out again from the results embedded in it (after a change to this script's layout). */
   rerender: boolean;
+  /** Runs nothing: adds the runs embedded in this file (another run's --out) to --out, numbered after the runs there. */
+  merge: string | null;
   /** No run starts after this time (ms since the epoch); the runs left are listed as not run. */
   startBefore: number | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, only: null, rate: 130, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false, startBefore: null };
+  const o: Options = { runs: 3, only: null, rate: 130, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false, merge: null, startBefore: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -64,6 +67,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-write') o.write = false;
     else if (a === '--append') o.append = true;
     else if (a === '--rerender') o.rerender = true;
+    else if (a === '--merge') o.merge = path.resolve(value());
     else if (a === '--start-before') {
       const v = value();
       const at = /^\d{2}:\d{2}$/.test(v) ? Date.parse(`${new Date().toISOString().slice(0, 10)}T${v}:00Z`) : NaN;
@@ -206,6 +210,26 @@ ${RESULTS_MARK}${Buffer.from(JSON.stringify(slim)).toString('base64')} -->
 ${embedBadInput(badInput)}`;
 }
 
+const commandsIn = (file: string) => (existsSync(file) ? [...readFileSync(file, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!) : []);
+
+/**
+ * Adds the runs embedded in `from` (written by another run of this script, e.g. one that could not
+ * hold RELIABILITY.md while others appended to it) after those in `out`: a scenario's runs are
+ * numbered on from the runs of it already there; the other file's commands join the reproduce list
+ * (without their --out).
+ */
+function mergeInto(out: string, from: string): void {
+  const kept = previousResults(out);
+  const added = previousResults(from);
+  if (added.length === 0) throw new Error(`${from} holds no fault results`);
+  const offset = new Map<string, number>();
+  for (const r of added) if (!offset.has(r.scenario)) offset.set(r.scenario, Math.max(0, ...kept.filter((k) => k.scenario === r.scenario).map((k) => k.run)));
+  const renumbered = added.map((r) => ({ ...r, run: r.run + offset.get(r.scenario)! }));
+  const commands = [...new Set([...commandsIn(out), ...commandsIn(from).map((c) => c.replace(/ --out \S+/, ''))])];
+  writeFileSync(out, markdown([...kept, ...renumbered], commands, previousBadInput(out)));
+  console.log(`added ${renumbered.length} run(s) from ${from} to ${path.relative(root, out)} (${renumbered.map((r) => `${r.scenario} #${r.run}`).join(', ')})`);
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -214,6 +238,7 @@ async function main() {
       void stopCurrentRun().finally(() => process.exit(130));
     });
   }
+  if (options.merge) return mergeInto(options.out, options.merge);
   if (options.rerender) {
     const results = previousResults(options.out);
     const commands = [...readFileSync(options.out, 'utf8').matchAll(/```sh\n(npm run test:faults[^\n]*)\n```/g)].map((m) => m[1]!);
