@@ -12,7 +12,7 @@ import type { Db, Prisma } from '../../adapters/prisma/client';
 import { replayTopicOf } from '../../backbone/consumer-definition';
 import { replaySelectionSchema, selectionFilter } from '../../domain/dlq/selection';
 import { replayHeadersOf, storedHeadersOf } from '../../domain/dlq/replay-rules';
-import { withFollowers } from '../../domain/dlq/sequencing';
+import { PARKED_ERROR_CLASS, withFollowers } from '../../domain/dlq/sequencing';
 import { createTokenBucket, REPLAY_RATE_MAX, type TokenBucket } from '../../domain/dlq/token-bucket';
 import { AppError } from '../../errors';
 import { afterCoordinates, dlqMessageWhere, originalOrder, type Coordinates } from '../../adapters/prisma/dlq-where';
@@ -126,6 +126,13 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
       throw new AppError('rejected', `${p.consumer} is behind on the replay: ${inFlight} replayed messages not yet handled (limit ${p.maxInFlight}); replay aborted`);
     }
   }
+  // Sequenced dead-lettering: events of these subjects that arrived while their rows were in flight.
+  const followed = await sendLateArrivals(ctx, deps, rate, Math.min(p.canaryTimeoutMs, 30_000));
+  if (followed === null) return ctx.stopped;
+  if (followed > 0) {
+    done += followed;
+    await ctx.checkpoint({ after, done, canaryPassed });
+  }
   const outcome = await waitForCanary(db, ctx, Math.min(p.canaryTimeoutMs, 30_000));
   ctx.progress(done, done, outcome.failedAgain);
   return { replayed: done, ...outcome };
@@ -162,6 +169,63 @@ async function withParked(db: Db, consumer: string, jobId: string, rows: Row[]):
     orderBy: originalOrder,
   });
   return withFollowers(rows, followers);
+}
+
+/**
+ * After the last batch, until every row this job sent was handled (or `timeoutMs`): the
+ * events of its subjects that arrived while their rows were in flight (parked behind a
+ * row of this job that is still `replaying`, or made the subject's new head when that
+ * row was applied; docs/dlq.md, "Late arrivals") are sent too, after the
+ * rows they wait for, on the same key. Returns how many, or null when asked to stop.
+ */
+async function sendLateArrivals(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, deps: DlqReplayDeps, rate: ReturnType<typeof createRate>, timeoutMs: number): Promise<number | null> {
+  const { db } = deps;
+  const p = ctx.params;
+  const until = Date.now() + timeoutMs;
+  let sent = 0;
+  for (;;) {
+    if (ctx.shouldStop()) return null;
+    // In flight first: a row resolved after this count makes its late arrivals visible to the read below.
+    const inFlight = await inFlightOf(db, ctx.jobId);
+    const late = await withParked(db, p.consumer, ctx.jobId, await lateArrivals(db, p.consumer, ctx.jobId));
+    if (late.length > 0) {
+      const wait = (await rate.bucket()).reserve(late.length, Date.now());
+      if (wait > 0) await sleep(wait, ctx.signal);
+      const marked = await markReplaying(db, late.map((r) => r.id), ctx.jobId, p.requestedBy);
+      const rows = late.filter((r) => marked.has(r.id));
+      try {
+        if (rows.length) await deps.producer.send({ topic: replayTopicOf(p.consumer), acks: -1, messages: await recordsOf(db, rows, ctx.jobId) });
+      } catch (error) {
+        await reopen(db, rows.map((r) => r.id));
+        throw error;
+      }
+      sent += rows.length;
+      continue;
+    }
+    if (inFlight === 0 || Date.now() > until) return sent;
+    await sleep(250, ctx.signal);
+  }
+}
+
+/**
+ * Rows of `consumer` that arrived while this job's rows of their subject were in flight
+ * (docs/dlq.md, "Late arrivals"): parked behind a row this job sent that is still `replaying`, or opened
+ * as the subject's new head (still the parked error) since the job started. In original order.
+ */
+async function lateArrivals(db: Db, consumer: string, jobId: string): Promise<Row[]> {
+  const mine = JSON.stringify([{ jobId }]);
+  const ids = await db.$queryRawUnsafe<{ id: string }[]>(
+    `WITH sent AS (SELECT id, subject, status FROM dlq_messages WHERE consumer = $1 AND replays @> $2::jsonb)
+     SELECT m.id::text FROM dlq_messages m
+      WHERE m.consumer = $1 AND (
+        (m.status = 'parked' AND m.parked_behind IN (SELECT id FROM sent WHERE status = 'replaying'))
+        OR (m.status = 'open' AND m.parked_behind IS NULL AND m.error_class = $3
+            AND m.subject IN (SELECT subject FROM sent WHERE subject IS NOT NULL)
+            AND m.status_changed_at >= (SELECT created_at FROM background_jobs WHERE id = $4::uuid)))
+      ORDER BY m.topic, m.partition, m."offset"`,
+    consumer, mine, PARKED_ERROR_CLASS, jobId);
+  if (ids.length === 0) return [];
+  return db.dlqMessage.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: originalOrder });
 }
 
 /** The job's rate, lowered (or raised up to its request) when an admin changes the cap while it runs; re-read once a second. */
