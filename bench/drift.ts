@@ -3,7 +3,7 @@
 //
 // Seeds, set-based (generate_series, in chunks) in a DEDICATED database kept between
 // runs (signalbox_bench_drift_<rows>; BENCH_DRIFT_FRESH=1 reseeds, BENCH_DRIFT_DROP=1
-// drops it at the end), the demo's customer-stats projection: BENCH_DRIFT_ROWS customers
+// drops it at the end, BENCH_DRIFT_SEED_ONLY=1 only seeds), the demo's customer-stats projection: BENCH_DRIFT_ROWS customers
 // (default 1,000,000), each with one OrderPlaced and every second one a
 // PaymentAuthorized (1.5 events per row), published on 6 partitions of the orders
 // topic; customer_stats_v1 holds what the projection's evolve makes of them, and the
@@ -11,26 +11,39 @@
 // changed, 25 deleted, 25 made up) are edited behind the projection's back.
 //
 // Timed, in one run:
-//   seconds            — the drift check exactly as the `projection.drift-check` job runs
-//                        it (checkProjectionDrift: snapshot, the log folded by the
-//                        projection's own evolve into a temp table, bucket checksums of
-//                        both sides, drill-down into differing buckets, samples), with
-//                        PROJECTION_DRIFT_BUCKETS buckets (BENCH_DRIFT_BUCKETS, default 1024);
-//                        it must find exactly the corrupted rows;
+//   cold_seconds       — a cold check (`cold: true`): the whole log folded by the
+//                        projection's own evolve into a fresh drift base (COPY by the
+//                        store's declared columns, key index), bucket checksums of both
+//                        sides, drill-down into differing buckets, samples; the base and
+//                        its cut are stored (what the first check of a version costs);
+//   then BENCH_DRIFT_NEW_EVENTS new events (default 10,000: orders of existing customers
+//   and of new ones, OrderPlaced + every second one PaymentAuthorized) are appended to
+//   the log and applied to the read model as the live consumer does (applyProjectionBatch,
+//   checkpoints advanced), and
+//   seconds            — the check exactly as the `projection.drift-check` job runs it now:
+//                        incremental (only the new events folded onto the base's rows of the
+//                        keys they touch), then every row of the read model compared by
+//                        content against the base as above. BENCH_DRIFT_RUNS (default 1)
+//                        rounds of new events + check; the median is reported;
 //   hash_scan_seconds  — a plain hash scan of the same table: the per-bucket checksum
 //                        statement alone (count and XOR of row hashes over every row).
-// BENCH_DRIFT_RUNS (default 1) checks are timed after one untimed warm-up check; the
-// median is reported.
+// Both checks must find exactly the corrupted rows (the new events avoid their keys), and
+// the timed check must have been incremental, or the bench fails.
 import { loadavg } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createDb } from '../lib/adapters/prisma/client';
 import { pgDriftDb } from '../lib/adapters/postgres/event-log-stream';
-import { checkProjectionDrift, type DriftResult } from '../lib/backbone/projection-drift';
+import { checkProjectionDrift, type DriftDb, type DriftResult } from '../lib/backbone/projection-drift';
+import { applyProjectionBatch } from '../lib/backbone/projection';
+import { decodeLogged } from '../lib/backbone/recompute-projection';
+import type { EventEnvelope } from '../lib/domain/events/envelope';
 import { bucketChecksumSql } from '../lib/domain/drift/sql-parts';
 import type { EventRegistry } from '../lib/domain/events/registry';
+import type { SqlTx } from '../lib/backbone/ports';
 import { createOrderEventRegistry, ORDERS_TOPIC } from '../lib/demo/orders/events';
 import { demoDriftSpecs } from '../lib/demo/projections/drift-specs';
 import { applyMigrations } from '../lib/tooling/schema-engine';
@@ -41,6 +54,7 @@ const ROWS = Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000);
 const CORRUPT = Number(process.env.BENCH_DRIFT_CORRUPT ?? 100);
 const BUCKETS = Number(process.env.BENCH_DRIFT_BUCKETS ?? 1024);
 const RUNS = Math.max(1, Number(process.env.BENCH_DRIFT_RUNS ?? 1));
+const NEW_EVENTS = Math.max(2, Number(process.env.BENCH_DRIFT_NEW_EVENTS ?? 10_000));
 const PARTITIONS = 6;
 const CHUNK = 250_000; // customers per INSERT statement
 const PROJECTION = 'customer-stats';
@@ -136,10 +150,95 @@ async function seed(c: pg.Client): Promise<void> {
   for (const t of ['outbox_events', TABLE, 'projection_checkpoints']) await c.query(`VACUUM (ANALYZE) ${t}`);
 }
 
+/**
+ * Appends about `count` events to the log (orders of existing customers — never a
+ * corrupted one — and of new customers; OrderPlaced, and PaymentAuthorized for every
+ * second order; one order on one partition, offsets past each partition's end) and
+ * applies them to the read model as the live consumer does, checkpoints included.
+ */
+async function appendEvents(c: pg.Client, count: number, registry: EventRegistry): Promise<number> {
+  const { rows: [top] } = await c.query<{ p: string }>(`SELECT max(position)::text AS p FROM outbox_events`);
+  const tag = top!.p;
+  const { rows: ends } = await c.query<{ partition: number; o: string }>(`SELECT partition, max("offset")::text AS o FROM outbox_events WHERE topic = $1 GROUP BY partition`, [ORDERS_TOPIC]);
+  const next = new Map(ends.map((e) => [e.partition, BigInt(e.o)]));
+  const step = Math.floor(ROWS / CORRUPT);
+  const placed: Array<{ event: EventEnvelope; text: string; partition: number; offset: string }> = [];
+  const time = new Date('2026-06-01T00:00:00Z').getTime();
+  for (let k = 0; placed.length < count; k++) {
+    let customer: string;
+    if (k % 2 === 0) {
+      let i = (k * 7919 + 2) % ROWS;
+      while (i % step < 2) i = (i + 2) % ROWS; // not a changed or deleted row
+      customer = `c-${String(i).padStart(8, '0')}`;
+    } else customer = `n-${tag}-${k}`;
+    const orderId = randomUUID();
+    const partition = k % PARTITIONS;
+    const facts = [{ type: 'orders.OrderPlaced', version: 2, data: { orderId, customerId: customer, amountCents: 100 + (k % 1000), currency: 'EUR', channel: 'api' } }];
+    if (k % 4 < 2) facts.push({ type: 'payments.PaymentAuthorized', version: 1, data: { orderId, customerId: customer, amountCents: 100 + (k % 1000), currency: 'EUR', paymentId: randomUUID() } as never });
+    for (const [j, f] of facts.entries()) {
+      const trace = randomUUID().replace(/-/g, '');
+      const envelope = {
+        specversion: '1.0', id: randomUUID(), type: f.type, version: f.version, time: new Date(time + k * 1000 + j).toISOString(), source: '/bench/drift',
+        subject: orderId, datacontenttype: 'application/json', trace_id: trace, traceparent: `00-${trace}-00f067aa0ba902b7-01`, causation_id: null, correlation_id: null, data: f.data,
+      };
+      const text = JSON.stringify(envelope);
+      const event = decodeLogged(registry, text);
+      if (!event) throw new Error(`bench event does not decode: ${text}`);
+      const offset = (next.get(partition) ?? -1n) + 1n;
+      next.set(partition, offset);
+      placed.push({ event, text, partition, offset: offset.toString() });
+    }
+  }
+  await c.query(
+    `INSERT INTO outbox_events (event_id, type, version, source, subject, lane, trace_id, traceparent, topic, envelope, occurred_at, created_at, published_at, partition, "offset")
+     SELECT (env->>'id')::uuid, env->>'type', (env->>'version')::int, '/bench/drift', env->>'subject', 0, env->>'trace_id', env->>'traceparent', $1, env,
+            (env->>'time')::timestamptz, now(), now(), x.p, x.o
+     FROM unnest($2::jsonb[], $3::int[], $4::bigint[]) AS x(env, p, o)`,
+    [ORDERS_TOPIC, placed.map((e) => e.text), placed.map((e) => e.partition), placed.map((e) => e.offset)],
+  );
+  const store = spec.storeFor(TABLE);
+  const tx = { $executeRawUnsafe: async (q: string, ...v: unknown[]) => (await c.query(q, v)).rowCount ?? 0, $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await c.query(q, v)).rows as T };
+  for (let p = 0; p < PARTITIONS; p++) {
+    const items = placed.filter((e) => e.partition === p).map((e) => ({ event: e.event, message: { topic: ORDERS_TOPIC, partition: p, offset: e.offset } }));
+    await c.query('BEGIN');
+    await applyProjectionBatch(spec.definition, store, PROJECTION, items as never, tx);
+    await c.query('COMMIT');
+  }
+  return placed.length;
+}
+
+/** BENCH_DRIFT_TRACE=1: every statement of a check logged with its duration (where the time goes). */
+function traced(driftDb: DriftDb): DriftDb {
+  if (process.env.BENCH_DRIFT_TRACE !== '1') return driftDb;
+  const timed = async <T>(label: string, sql: string, run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      log(`    ${round((performance.now() - t0) / 1000, 3)} s ${label} ${sql.replace(/\s+/g, ' ').slice(0, 100)}`);
+    }
+  };
+  const original = new WeakMap<SqlTx, SqlTx>();
+  return {
+    ...driftDb,
+    snapshot: (fn) => driftDb.snapshot((tx) => {
+      const wrapped: SqlTx = {
+        $executeRawUnsafe: (q, ...v) => timed('exec', q, () => tx.$executeRawUnsafe(q, ...v)),
+        $queryRawUnsafe: <T>(q: string, ...v: unknown[]) => timed('query', q, () => tx.$queryRawUnsafe<T>(q, ...v)),
+      };
+      original.set(wrapped, tx);
+      return fn(wrapped);
+    }),
+    stream: (q, params, size, onPage) => timed('stream', q, () => driftDb.stream(q, params, size, onPage)),
+    copyInto: (tx, table, columns, values) => timed('copy', table, () => driftDb.copyInto!(original.get(tx) ?? tx, table, columns, values)),
+  };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const load0 = loadavg();
 const url = await benchDatabase();
+if (process.env.BENCH_DRIFT_SEED_ONLY === '1') process.exit(0);
 const db = createDb(url, { poolSize: 4, applicationName: 'signalbox-bench-drift' });
 const spec = demoDriftSpecs[PROJECTION]!;
 const registry = createOrderEventRegistry() as EventRegistry;
@@ -147,11 +246,11 @@ try {
   const [{ rows, events }] = (await db.$queryRawUnsafe(`SELECT (SELECT count(*) FROM ${TABLE})::int AS rows, (SELECT count(*) FROM outbox_events)::int AS events`)) as [{ rows: number; events: number }];
   log(`${rows} rows in ${TABLE}, ${events} events in the log; ${BUCKETS} buckets; load average before: ${load0.map((l) => l.toFixed(2)).join(' ')}`);
 
-  const check = async (): Promise<{ seconds: number; foldSeconds: number; result: DriftResult }> => {
+  const check = async (cold: boolean): Promise<{ seconds: number; foldSeconds: number; result: DriftResult }> => {
     const t0 = performance.now();
     let folded = t0;
-    const result = await checkProjectionDrift(pgDriftDb(url, db), registry, spec, { table: TABLE, checkpointName: PROJECTION }, {
-      buckets: BUCKETS, samplesPerKind: 20, publishWaitMs: 0, onProgress: () => (folded = performance.now()),
+    const result = await checkProjectionDrift(traced(pgDriftDb(url, db)), registry, spec, { table: TABLE, checkpointName: PROJECTION, version: 1 }, {
+      buckets: BUCKETS, samplesPerKind: 20, publishWaitMs: 0, cold, onProgress: () => (folded = performance.now()),
     });
     return { seconds: (performance.now() - t0) / 1000, foldSeconds: (folded - t0) / 1000, result };
   };
@@ -163,32 +262,51 @@ try {
     }, { timeout: 300_000 });
     return (performance.now() - t0) / 1000;
   };
+  const describe = (label: string, c: Awaited<ReturnType<typeof check>>) =>
+    log(`${label}: ${round(c.seconds, 2)} s (${c.result.mode}; ${c.result.eventsRead} events folded after ${round(c.foldSeconds, 2)} s; compare ${round(c.seconds - c.foldSeconds, 2)} s): ` +
+      `${c.result.rowsCompared} compared, ${c.result.missing} missing, ${c.result.extra} extra, ${c.result.different} different, ${c.result.bucketsDiffering} buckets differed`);
+  const expected = { missing: CORRUPT / 4, extra: CORRUPT / 4, different: CORRUPT / 2 };
+  const exactly = (r: DriftResult) => r.missing === expected.missing && r.extra === expected.extra && r.different === expected.different;
+  const failures: string[] = [];
+  const judge = (label: string, r: DriftResult) => {
+    if (!exactly(r)) failures.push(`${label} did not find exactly the corrupted rows: expected ${JSON.stringify(expected)}, found ${JSON.stringify({ missing: r.missing, extra: r.extra, different: r.different })}`);
+  };
 
-  log('warm-up check (untimed)');
-  await check();
+  const scans = [await hashScan()];
+  log(`hash scan: ${round(scans[0]!, 2)} s`);
+  const cold = await check(true);
+  describe('cold check', cold);
+  judge('the cold check', cold.result);
   const checks: Array<Awaited<ReturnType<typeof check>>> = [];
-  const scans: number[] = [];
+  let appended = 0;
   for (let r = 0; r < RUNS; r++) {
-    const c = await check();
+    const t0 = performance.now();
+    const n = await withClient(url, (c) => appendEvents(c, NEW_EVENTS, registry));
+    appended += n;
+    log(`appended ${n} events and applied them to ${TABLE} in ${round((performance.now() - t0) / 1000, 2)} s`);
+    const c = await check(false);
+    describe(`incremental check ${r + 1}`, c);
+    judge(`incremental check ${r + 1}`, c.result);
+    if (c.result.mode !== 'incremental') failures.push(`check ${r + 1} was not incremental: ${c.result.coldReason}`);
+    if (c.result.eventsRead !== n) failures.push(`check ${r + 1} folded ${c.result.eventsRead} events, ${n} were new`);
     checks.push(c);
-    log(`check ${r + 1}: ${round(c.seconds, 2)} s (log folded into the temp table after ${round(c.foldSeconds, 2)} s; compare ${round(c.seconds - c.foldSeconds, 2)} s): ` +
-      `${c.result.rowsCompared} compared, ${c.result.missing} missing, ${c.result.extra} extra, ${c.result.different} different, ${c.result.bucketsDiffering} buckets differed, ${c.result.eventsRead} events read`);
     const s = await hashScan();
     scans.push(s);
-    log(`hash scan ${r + 1}: ${round(s, 2)} s`);
+    log(`hash scan: ${round(s, 2)} s`);
   }
+  for (const f of failures) console.error(f);
   const found = checks.at(-1)!.result;
-  const expected = { missing: CORRUPT / 4, extra: CORRUPT / 4, different: CORRUPT / 2 };
-  const exact = found.missing === expected.missing && found.extra === expected.extra && found.different === expected.different;
-  if (!exact) console.error(`the check did not find exactly the corrupted rows: expected ${JSON.stringify(expected)}, found ${JSON.stringify({ missing: found.missing, extra: found.extra, different: found.different })}`);
   const seconds = median(checks.map((c) => c.seconds));
   const hashScanSeconds = median(scans);
   const load1 = loadavg();
-  console.log(`drift check: ${round(seconds, 2)} s for ${found.rowsCompared} rows (${events} events folded; target ≤ 10 s: ${seconds <= 10 ? 'met' : `missed by ${round(seconds - 10, 1)} s, ${round(seconds / 10, 2)}×`})`);
-  console.log(`fold ${round(median(checks.map((c) => c.foldSeconds)), 2)} s, compare ${round(median(checks.map((c) => c.seconds - c.foldSeconds)), 2)} s; plain hash scan ${round(hashScanSeconds, 2)} s`);
-  console.log(`corruption found exactly: ${exact ? 'yes' : 'NO'}; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${load1.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(JSON.stringify({ bench: 'drift', rows: found.rowsCompared, seconds: round(seconds, 2), hash_scan_seconds: round(hashScanSeconds, 2) }));
-  if (!exact) process.exitCode = 1;
+  const verdict = (x: number) => (x <= 10 ? 'met' : `missed by ${round(x - 10, 1)} s, ${round(x / 10, 2)}×`);
+  console.log(`drift check (incremental, after ${round(appended / RUNS)} new events): ${round(seconds, 2)} s for ${found.rowsCompared} rows, every row compared by content (target ≤ 10 s: ${verdict(seconds)})`);
+  console.log(`  fold ${round(median(checks.map((c) => c.foldSeconds)), 2)} s, compare ${round(median(checks.map((c) => c.seconds - c.foldSeconds)), 2)} s`);
+  console.log(`cold check (whole log, ${cold.result.eventsRead} events, base rebuilt): ${round(cold.seconds, 2)} s (fold ${round(cold.foldSeconds, 2)} s, compare ${round(cold.seconds - cold.foldSeconds, 2)} s; target: ${verdict(cold.seconds)})`);
+  console.log(`plain hash scan ${round(hashScanSeconds, 2)} s`);
+  console.log(`corruption found exactly by every check: ${failures.length === 0 ? 'yes' : 'NO'}; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${load1.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(JSON.stringify({ bench: 'drift', rows: found.rowsCompared, seconds: round(seconds, 2), cold_seconds: round(cold.seconds, 2), hash_scan_seconds: round(hashScanSeconds, 2), new_events: round(appended / RUNS) }));
+  if (failures.length > 0) process.exitCode = 1;
 } finally {
   await db.$disconnect();
   if (process.env.BENCH_DRIFT_DROP === '1') await withClient(await urlOf('postgres'), (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

@@ -1,18 +1,25 @@
 // Content drift of a projection table against the event log, at one consistent
-// point (docs/projections.md "Drift checks"):
+// point (docs/projections.md "Drift checks", "Incremental drift checks"):
 // 1. In one REPEATABLE READ transaction: the version's checkpoint offsets per
-//    partition; the read model is read later in the same snapshot, so rows and
-//    checkpoints describe the same moment (they commit together).
-// 2. Events at or below those offsets are recomputed by the projection's own
-//    evolve, streamed from the outbox in key order through a cursor (the rebuild's
-//    fold: envelopes as text, the cheap decoder), into an unindexed temp table of
-//    the same shape, appended to with multi-row INSERTs. An event the projection applied may not be marked
-//    published yet (the relay marks after Kafka's ack): outbox rows unpublished in
-//    the snapshot are waited for before the log is read.
-// 3. Per-bucket checksums (count, XOR of row hashes) are compared in SQL; only
-//    differing buckets are drilled into, again in SQL; samples come back, not rows.
+//    partition (the cut); the read model is read later in the same snapshot, so rows
+//    and checkpoints describe the same moment (they commit together). Outbox rows
+//    unpublished in the snapshot (the relay marks after Kafka's ack) are waited for.
+// 2. The expected rows: the version's persisted recomputation (its base,
+//    lib/backbone/projection-drift-base.ts) brought to the cut by folding only the
+//    events in (base cut, new cut] onto the touched keys' rows — or, when there is no
+//    usable base (none yet, another stamp, a checkpoint behind it, too many new events,
+//    a cold check asked for, a base that does not match its carried checksums), the
+//    whole log at the cut folded by the projection's own evolve (streamed through a
+//    cursor, the cheap decoder) and COPYed into a fresh base by the store's declared
+//    column encoding.
+// 3. Every row of the read model against every expected row: per-bucket checksums
+//    (count, XOR of row hashes) compared in SQL; only differing buckets are drilled
+//    into, again in SQL; samples come back, not rows.
+// 4. The base's new rows and its new cut commit with the check (one transaction), and
+//    only when every event at the cut was readable (nothing left unconfirmed).
 import type { EventEnvelope } from '../domain/events/envelope';
 import type { EventRegistry } from '../domain/events/registry';
+import { carryChecksums, differingBuckets, judgeBase, type BucketChecksums } from '../domain/drift/base';
 import { bucketChecksumSql, bucketSql, rowHashSql } from '../domain/drift/sql-parts';
 import { driftPercent, pickSamples, type DriftCounts, type DriftSample } from '../domain/drift/report';
 import type { SqlTx } from './ports';
@@ -20,6 +27,10 @@ import { evolveRows, type ProjectionDefinition, type ProjectionStore } from './p
 import { checkedTableName } from './projection-table';
 import { cutFilterSql, foldLog, type CutPoint } from './projection-rebuild';
 import { decodeLogged } from './recompute-projection';
+import {
+  appendRows, countDelta, createBaseTable, finishBaseTable, foldDelta, loadBase, saveBase, stampOf, tryLockBase,
+  type BaseKey, type BaseRecord,
+} from './projection-drift-base';
 
 export interface DriftSpec<Row> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection handles its own event union
@@ -31,6 +42,11 @@ export interface DriftSpec<Row> {
   compareColumns: readonly string[];
   /** SQL over outbox_events `e` equal to keyOf(event), so the log can be read in key order. */
   eventKeySql: string;
+  /**
+   * Part of the base's stamp next to the evolve's own source: bump it when code the
+   * evolve calls changes what it computes, so persisted recomputations are rebuilt.
+   */
+  codeVersion?: string;
 }
 
 export interface DriftDb {
@@ -47,7 +63,7 @@ export interface DriftDb {
   copyInto?(tx: SqlTx, table: string, columns: readonly string[], values: readonly unknown[][]): Promise<void>;
 }
 
-export interface DriftTarget { table: string; checkpointName: string }
+export interface DriftTarget { table: string; checkpointName: string; version: number }
 
 export interface DriftOptions {
   buckets: number;
@@ -57,6 +73,8 @@ export interface DriftOptions {
   pageSize?: number;
   /** Also return every divergent key (repair). */
   collectKeys?: boolean;
+  /** Recompute the whole log and rebuild the base, whatever base there is. */
+  cold?: boolean;
   signal?: AbortSignal;
   onProgress?(eventsRead: number, eventsTotal: number): void;
 }
@@ -72,34 +90,116 @@ export interface DriftResult extends DriftCounts {
   unconfirmed: number;
   samples: DriftSample[];
   keys?: string[];
+  /** incremental: the base brought forward by the new events only; cold: the whole log folded. */
+  mode?: 'cold' | 'incremental';
+  /** Why a check was cold (null when incremental). */
+  coldReason?: string | null;
+  /** Whether the base now stands at this check's cut (not when events at the cut were left unconfirmed). */
+  baseSaved?: boolean;
 }
 
-export const EXPECTED_TABLE = 'drift_expected';
+const BUSY = Symbol('busy');
+const RETRY_MS = 500;
 
 export async function checkProjectionDrift<Row>(
   db: DriftDb, registry: EventRegistry, spec: DriftSpec<Row>, target: DriftTarget, options: DriftOptions,
 ): Promise<DriftResult> {
-  const table = checkedTableName(target.table);
-  return db.snapshot(async (tx) => {
-    const cps = await tx.$queryRawUnsafe<Array<{ topic: string; partition: number; offset: string; applied: string }>>(
-      `SELECT topic, partition, "offset"::text AS offset, events_applied::text AS applied FROM projection_checkpoints
-       WHERE projection = $1 AND topic = ANY($2::text[]) ORDER BY topic, partition`,
-      target.checkpointName, [...spec.definition.topics],
-    );
-    const pending = await tx.$queryRawUnsafe<Array<{ position: string }>>(
-      `SELECT position::text FROM outbox_events WHERE published_at IS NULL AND topic = ANY($1::text[]) AND type = ANY($2::text[]) LIMIT 100000`,
-      [...spec.definition.topics], [...spec.definition.handles],
-    );
-    const unconfirmed = await waitPublished(db.sql, pending.map((p) => p.position), options);
-    // A temp table (never WAL-logged) without indexes or constraints: loaded by plain
-    // INSERTs, then analysed; the comparison scans it whole, so it needs no index.
-    await tx.$executeRawUnsafe(`CREATE TEMP TABLE ${EXPECTED_TABLE} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
-    const total = cps.reduce((n, c) => n + Number(c.applied), 0);
-    const eventsRead = await recomputeInto(db, registry, spec, cps, tx, { ...options, total });
-    await tx.$executeRawUnsafe(`ANALYZE ${EXPECTED_TABLE}`);
-    const result = await compareTables(tx, spec, table, options);
-    return { ...result, table: target.table, checkpoints: cps.map(({ topic, partition, offset }) => ({ topic, partition, offset })), eventsRead, unconfirmed };
-  });
+  for (let conflicts = 0; ; ) {
+    try {
+      const result = await db.snapshot((tx) => checkInSnapshot(db, registry, spec, target, options, tx));
+      if (result !== BUSY) return result;
+    } catch (error) {
+      // Another check committed the base between this snapshot and its lock: redo on a fresh snapshot.
+      if (!isSerializationConflict(error) || ++conflicts > 3) throw error;
+    }
+    options.signal?.throwIfAborted();
+    await new Promise((r) => setTimeout(r, RETRY_MS));
+  }
+}
+
+function isSerializationConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; meta?: { code?: unknown }; message?: unknown };
+  const code = String(e?.code ?? e?.meta?.code ?? '');
+  return code === '40001' || code === '23505' || /could not serialize access|40001/.test(String(e?.message ?? ''));
+}
+
+async function checkInSnapshot<Row>(
+  db: DriftDb, registry: EventRegistry, spec: DriftSpec<Row>, target: DriftTarget, options: DriftOptions, tx: SqlTx,
+): Promise<DriftResult | typeof BUSY> {
+  const key: BaseKey = { projection: spec.definition.name, version: target.version };
+  if (!(await tryLockBase(tx, key))) return BUSY;
+  // Whole-table scans whose row estimates (a join of two per-bucket aggregates) are off by
+  // orders of magnitude: JIT compiled them at full optimisation, ~1 s of a 1M-row check.
+  await tx.$executeRawUnsafe(`SET LOCAL jit = off`);
+  const cps = await tx.$queryRawUnsafe<Array<CutPoint & { applied: string }>>(
+    `SELECT topic, partition, "offset"::text AS offset, events_applied::text AS applied FROM projection_checkpoints
+     WHERE projection = $1 AND topic = ANY($2::text[]) ORDER BY topic, partition`,
+    target.checkpointName, [...spec.definition.topics],
+  );
+  const cut = cps.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+  const stored = await loadBase(tx, key);
+  const pending = await tx.$queryRawUnsafe<Array<{ position: string }>>(
+    `SELECT position::text FROM outbox_events WHERE published_at IS NULL AND topic = ANY($1::text[]) AND type = ANY($2::text[]) LIMIT 100000`,
+    [...spec.definition.topics], [...spec.definition.handles],
+  );
+  const unconfirmed = await waitPublished(db.sql, pending.map((p) => p.position), options);
+  const stamp = stampOf(spec, spec.storeFor(target.table));
+  await tx.$executeRawUnsafe('SAVEPOINT drift_base');
+  const incremental = stored ? await tryIncremental(db, registry, spec, target, options, tx, stored, stamp, cut) : { reason: 'no base yet' };
+  if ('reason' in incremental) await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT drift_base');
+  const outcome = 'reason' in incremental
+    ? await coldCheck(db, registry, spec, target, options, tx, stamp, cps)
+    : incremental;
+  const baseSaved = unconfirmed === 0;
+  if (baseSaved) await saveBase(tx, key, outcome.base, 'reason' in incremental);
+  else await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT drift_base');
+  return {
+    ...outcome.report, table: target.table, checkpoints: cut, eventsRead: outcome.eventsRead, unconfirmed,
+    mode: 'reason' in incremental ? 'cold' : 'incremental', coldReason: 'reason' in incremental ? incremental.reason : null, baseSaved,
+  };
+}
+
+interface Checked { report: Comparison; eventsRead: number; base: BaseRecord }
+
+/** The stored base brought to the cut and compared; a reason instead when it cannot be used or is not to be trusted. */
+async function tryIncremental<Row>(
+  db: DriftDb, registry: EventRegistry, spec: DriftSpec<Row>, target: DriftTarget, options: DriftOptions, tx: SqlTx,
+  stored: BaseRecord, stamp: string, cut: CutPoint[],
+): Promise<Checked | { reason: string }> {
+  if (options.cold) return { reason: 'a cold check was asked for' };
+  if (stored.present === false) return { reason: `the base's rows table ${stored.baseTable} is gone` };
+  const verdict = judgeBase(stored, { tableName: target.table, stamp, buckets: options.buckets }, cut);
+  if (!verdict.usable) return { reason: verdict.reason };
+  const total = await countDelta(tx, spec, verdict.delta);
+  if (total > IN_MEMORY_MAX_EVENTS || total > stored.events) return { reason: `${total} new events since the base: a whole fold is as cheap` };
+  const fold = await foldDelta(db, registry, spec, tx, stored.baseTable, verdict.delta, { ...options, total });
+  const report = await compareWithChecksums(tx, spec, checkedTableName(target.table), options, checkedTableName(stored.baseTable));
+  const carried = carryChecksums(stored.checksums, fold.before, fold.after);
+  const off = differingBuckets(carried, report.expectedChecksums);
+  if (off.length > 0) {
+    return { reason: `the base did not match its carried checksums in ${off.length} bucket(s) (edited behind the check's back, or emptied by a crash): not trusted` };
+  }
+  return {
+    report, eventsRead: fold.events,
+    base: { ...stored, cut, checksums: report.expectedChecksums, rows: report.rowsExpected, events: stored.events + fold.events },
+  };
+}
+
+/** The whole log at the cut folded into a fresh base, then compared. */
+async function coldCheck<Row>(
+  db: DriftDb, registry: EventRegistry, spec: DriftSpec<Row>, target: DriftTarget, options: DriftOptions, tx: SqlTx,
+  stamp: string, cps: Array<CutPoint & { applied: string }>,
+): Promise<Checked> {
+  const baseTable = await createBaseTable(tx, target.table);
+  const total = cps.reduce((n, c) => n + Number(c.applied), 0);
+  const eventsRead = await recomputeInto(db, registry, spec, cps, tx, { ...options, total, table: baseTable, append: true });
+  await finishBaseTable(tx, baseTable, spec.keyColumn);
+  const report = await compareWithChecksums(tx, spec, checkedTableName(target.table), options, checkedTableName(baseTable));
+  const cut = cps.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+  return {
+    report, eventsRead,
+    base: { tableName: target.table, baseTable, stamp, buckets: options.buckets, cut, checksums: report.expectedChecksums, rows: report.rowsExpected, events: eventsRead },
+  };
 }
 
 async function waitPublished(sql: SqlTx, positions: string[], options: DriftOptions): Promise<number> {
@@ -115,44 +215,20 @@ async function waitPublished(sql: SqlTx, positions: string[], options: DriftOpti
   }
 }
 
-const BULK_INSERT = /^\s*INSERT\s+INTO\s+("[^"]+"|\w+)\s*\(([^)]*)\)\s*SELECT\s+\*\s+FROM\s+unnest\(/i;
-
-/**
- * The store's bulk statement as an append: the drift check's temp table has no key
- * index while it loads (each key is written exactly once, the comparison scans
- * whole tables), so the upsert (`INSERT INTO t (cols) SELECT * FROM unnest($1, …)
- * ON CONFLICT …`) becomes a COPY of the same column arrays where the adapter has
- * one, else the same INSERT without its ON CONFLICT clause.
- */
-function appendOnly(tx: SqlTx, db: Pick<DriftDb, 'copyInto'>): SqlTx {
-  const plain = (query: string) => query.replace(/\s+ON\s+CONFLICT\b[\s\S]*$/i, '');
-  return {
-    $executeRawUnsafe: async (query, ...values) => {
-      const bulk = db.copyInto && BULK_INSERT.exec(query);
-      if (bulk && values.every(Array.isArray)) {
-        await db.copyInto!(tx, bulk[1]!, bulk[2]!.split(',').map((c) => c.trim()), values as unknown[][]);
-        return (values[0] as unknown[] | undefined)?.length ?? 0;
-      }
-      return tx.$executeRawUnsafe(plain(query), ...values);
-    },
-    $queryRawUnsafe: (query, ...values) => tx.$queryRawUnsafe(plain(query), ...values),
-  };
-}
-
 /** Up to this many events at the cut, a drift check folds the whole log in memory (rows ≤ events). */
 export const IN_MEMORY_MAX_EVENTS = 3_000_000;
+const APPEND_CHUNK = 50_000;
 
 /**
- * The drift check's fold when the log at the cut is small enough to hold its rows in
- * memory: the events in position order (an index scan, streamed — no sort of the whole
- * log by key before the first row, which key order costs), every key's row kept in one
+ * The cold fold when the log at the cut is small enough to hold its rows in memory:
+ * the events in position order (an index scan, streamed — no sort of the whole log
+ * by key before the first row, which key order costs), every key's row kept in one
  * map, then all rows appended at once. Same stream, decoder and evolve as foldLog.
  */
 async function foldInMemory<Row>(
-  db: Pick<DriftDb, 'stream'>, registry: EventRegistry, spec: DriftSpec<Row>, cps: readonly CutPoint[], target: SqlTx,
+  db: Pick<DriftDb, 'stream' | 'copyInto'>, registry: EventRegistry, spec: DriftSpec<Row>, cps: readonly CutPoint[], into: SqlTx, table: string,
   options: Pick<DriftOptions, 'pageSize' | 'signal' | 'onProgress'> & { total: number },
 ): Promise<number> {
-  const store = spec.storeFor(EXPECTED_TABLE);
   const rows = new Map<string, Row>();
   const { sql: atCut, topics } = cutFilterSql(cps, 1);
   let read = 0;
@@ -174,35 +250,35 @@ async function foldInMemory<Row>(
   );
   const all = [...rows.values()];
   rows.clear();
-  for (let i = 0; i < all.length; i += 50_000) await store.save(target, all.slice(i, i + 50_000));
+  const store = spec.storeFor(table);
+  for (let i = 0; i < all.length; i += APPEND_CHUNK) await appendRows(db, into, store, table, all.slice(i, i + APPEND_CHUNK));
   options.onProgress?.(read, options.total);
   return read;
 }
 
 /**
- * Folds the log at the cut, in key order, into `into`'s table. The whole log (a
- * drift check): the rebuild's fold (foldLog: cursor, envelopes as text, the cheap
- * decoder), each page's finished rows appended to the drift check's unindexed temp
- * table. Only some keys (repair): those keys' events, upserted into `options.table`.
+ * Folds the log at the cut into `options.table`. The whole log (`append`: a drift
+ * check's cold base, a fresh table without a key index): in memory up to
+ * IN_MEMORY_MAX_EVENTS, else the rebuild's key-order fold (foldLog) page by page;
+ * rows appended by the store's declared column encoding (COPY). Only some keys
+ * (repair): those keys' events in key order, upserted by the store.
  */
 export async function recomputeInto<Row>(
   db: Pick<DriftDb, 'stream' | 'copyInto'>, registry: EventRegistry, spec: DriftSpec<Row>,
   cps: ReadonlyArray<{ topic: string; partition: number; offset: string }>, into: SqlTx,
-  options: Pick<DriftOptions, 'pageSize' | 'signal' | 'onProgress'> & { total: number; keys?: readonly string[]; table?: string },
+  options: Pick<DriftOptions, 'pageSize' | 'signal' | 'onProgress'> & { total: number; table: string } & ({ keys: readonly string[] } | { append: true }),
 ): Promise<number> {
-  const store = spec.storeFor(options.table ?? EXPECTED_TABLE);
-  if (!options.keys && !options.table && options.total <= IN_MEMORY_MAX_EVENTS && cps.length > 0) {
-    return foldInMemory(db, registry, spec, cps, appendOnly(into, db), options);
-  }
-  if (!options.keys) {
-    const target = options.table ? into : appendOnly(into, db);
+  const store = spec.storeFor(options.table);
+  if ('append' in options) {
+    if (cps.length === 0) return 0;
+    if (options.total <= IN_MEMORY_MAX_EVENTS) return foldInMemory(db, registry, spec, cps, into, options.table, options);
     let read = 0;
     const last = await foldLog(db, registry, spec, cps, { afterKey: null, pageSize: options.pageSize ?? 10_000, signal: options.signal }, async (page) => {
-      await store.save(target, page.rows);
+      await appendRows(db, into, store, options.table, page.rows);
       read += page.events;
       options.onProgress?.(read, options.total);
     });
-    await store.save(target, last.rows);
+    await appendRows(db, into, store, options.table, last.rows);
     options.onProgress?.(read + last.events, options.total);
     return read + last.events;
   }
@@ -230,6 +306,8 @@ export async function recomputeInto<Row>(
   return read;
 }
 
+type Comparison = Awaited<ReturnType<typeof compareWithChecksums>>;
+
 /**
  * Compares `table` (actual) with `expected` (default: the recomputation's temp table)
  * by bucket checksums, drilling into differing buckets only. Both names already quoted
@@ -237,16 +315,26 @@ export async function recomputeInto<Row>(
  * rebuilt one this way (lib/backbone/projection-rebuild.ts).
  */
 export async function compareTables<Row>(
-  tx: SqlTx, spec: DriftSpec<Row>, table: string, options: Pick<DriftOptions, 'buckets' | 'samplesPerKind' | 'collectKeys'>, expected: string = EXPECTED_TABLE,
+  tx: SqlTx, spec: DriftSpec<Row>, table: string, options: Pick<DriftOptions, 'buckets' | 'samplesPerKind' | 'collectKeys'>, expected: string,
+) {
+  const { expectedChecksums: _checksums, ...report } = await compareWithChecksums(tx, spec, table, options, expected);
+  return report;
+}
+
+/** compareTables, also handing back the expected side's per-bucket checksums (the drift base's, scanned whole). */
+async function compareWithChecksums<Row>(
+  tx: SqlTx, spec: DriftSpec<Row>, table: string, options: Pick<DriftOptions, 'buckets' | 'samplesPerKind' | 'collectKeys'>, expected: string,
 ) {
   const cols = spec.compareColumns;
-  const sums = await tx.$queryRawUnsafe<Array<{ bucket: number; en: string; an: string; differs: boolean }>>(
+  const sums = await tx.$queryRawUnsafe<Array<{ bucket: number; en: string; an: string; eh: string | null; differs: boolean }>>(
     `WITH x AS (${bucketChecksumSql(expected, spec.keyColumn, cols, options.buckets)}),
           y AS (${bucketChecksumSql(table, spec.keyColumn, cols, options.buckets)})
-     SELECT bucket, coalesce(x.n, 0)::text AS en, coalesce(y.n, 0)::text AS an,
+     SELECT bucket, coalesce(x.n, 0)::text AS en, coalesce(y.n, 0)::text AS an, x.h::text AS eh,
             (x.n IS DISTINCT FROM y.n OR x.h IS DISTINCT FROM y.h) AS differs
      FROM x FULL JOIN y USING (bucket)`,
   );
+  const expectedChecksums: BucketChecksums = {};
+  for (const s of sums) if (Number(s.en) > 0) expectedChecksums[String(s.bucket)] = { n: Number(s.en), h: s.eh ?? '0' };
   const differing = sums.filter((s) => s.differs).map((s) => s.bucket);
   const base = {
     rowsExpected: sums.reduce((n, s) => n + Number(s.en), 0),
@@ -255,32 +343,38 @@ export async function compareTables<Row>(
   };
   if (differing.length === 0) {
     const counts = { ...base, missing: 0, extra: 0, different: 0 };
-    return { ...counts, rowsCompared: counts.rowsExpected, driftPct: 0, samples: [], keys: options.collectKeys ? [] : undefined };
+    return { ...counts, rowsCompared: counts.rowsExpected, driftPct: 0, samples: [] as DriftSample[], keys: options.collectKeys ? [] as string[] : undefined, expectedChecksums };
   }
   const side = (t: string) => `SELECT t.${q(spec.keyColumn)}::text AS k, ${rowHashSql('t', spec.keyColumn, cols)} AS h, row_to_json(t) AS j
      FROM ${t} t WHERE ${bucketSql('t', spec.keyColumn, options.buckets)} = ANY($1::int[])`;
-  const diff = `WITH x AS (${side(expected)}), y AS (${side(table)}),
-     d AS (SELECT coalesce(x.k, y.k) AS k, x.j AS expected, y.j AS actual,
-                  CASE WHEN y.k IS NULL THEN 'missing' WHEN x.k IS NULL THEN 'extra' ELSE 'different' END AS kind
-           FROM x FULL JOIN y ON x.k = y.k WHERE x.k IS NULL OR y.k IS NULL OR x.h <> y.h)`;
+  // The differing buckets' rows of both sides are read once, into a small temp table of the differences.
+  await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS ${DIFF_TABLE}`);
+  await tx.$executeRawUnsafe(`CREATE TEMP TABLE ${DIFF_TABLE} (k text, expected json, actual json, kind text) ON COMMIT DROP`);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO ${DIFF_TABLE} WITH x AS (${side(expected)}), y AS (${side(table)})
+     SELECT coalesce(x.k, y.k), x.j, y.j, CASE WHEN y.k IS NULL THEN 'missing' WHEN x.k IS NULL THEN 'extra' ELSE 'different' END
+     FROM x FULL JOIN y ON x.k = y.k WHERE x.k IS NULL OR y.k IS NULL OR x.h <> y.h`, differing,
+  );
   const [c] = (await tx.$queryRawUnsafe(
-    `${diff} SELECT count(*) FILTER (WHERE kind = 'missing')::int AS missing, count(*) FILTER (WHERE kind = 'extra')::int AS extra,
-                    count(*) FILTER (WHERE kind = 'different')::int AS different FROM d`, differing,
+    `SELECT count(*) FILTER (WHERE kind = 'missing')::int AS missing, count(*) FILTER (WHERE kind = 'extra')::int AS extra,
+            count(*) FILTER (WHERE kind = 'different')::int AS different FROM ${DIFF_TABLE}`,
   )) as [{ missing: number; extra: number; different: number }];
   const sampled = await tx.$queryRawUnsafe<Array<{ k: string; expected: Record<string, unknown> | null; actual: Record<string, unknown> | null }>>(
-    `${diff} SELECT k, expected, actual FROM (SELECT d.*, row_number() OVER (PARTITION BY kind ORDER BY k) AS rn FROM d) s WHERE rn <= $2 ORDER BY k`,
-    differing, options.samplesPerKind,
+    `SELECT k, expected, actual FROM (SELECT d.*, row_number() OVER (PARTITION BY kind ORDER BY k) AS rn FROM ${DIFF_TABLE} d) s WHERE rn <= $1 ORDER BY k`,
+    options.samplesPerKind,
   );
   const keys = options.collectKeys
-    ? (await tx.$queryRawUnsafe<Array<{ k: string }>>(`${diff} SELECT k FROM d ORDER BY k`, differing)).map((r) => r.k)
+    ? (await tx.$queryRawUnsafe<Array<{ k: string }>>(`SELECT k FROM ${DIFF_TABLE} ORDER BY k`)).map((r) => r.k)
     : undefined;
+  await tx.$executeRawUnsafe(`DROP TABLE ${DIFF_TABLE}`);
   const counts: DriftCounts = { ...base, ...c };
   return {
     ...counts, buckets: base.buckets, bucketsDiffering: base.bucketsDiffering,
     rowsCompared: counts.rowsExpected + counts.extra, driftPct: driftPercent(counts),
     samples: pickSamples(sampled.map((s) => ({ key: s.k, expected: s.expected, actual: s.actual })), cols, options.samplesPerKind),
-    keys,
+    keys, expectedChecksums,
   };
 }
 
+const DIFF_TABLE = 'drift_differences';
 const q = (c: string) => `"${c.replace(/"/g, '')}"`;

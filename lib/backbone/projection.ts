@@ -15,6 +15,13 @@ export interface ProjectionStore<Row, Tx extends SqlTx = SqlTx> {
   readonly checkpoints: CheckpointStore<Tx>;
   load(tx: Tx, keys: readonly string[]): Promise<Map<string, Row>>;
   save(tx: Tx, rows: readonly Row[]): Promise<void>;
+  /**
+   * The row encoding for bulk loads (COPY into a table of this shape: the drift
+   * check's recomputation), declared so no caller parses the store's SQL: the
+   * table's columns, and rows as one array per column in that order.
+   */
+  readonly columns?: readonly string[];
+  toColumns?(rows: readonly Row[]): unknown[][];
 }
 
 export interface ProjectionDefinition<Row, E extends EventEnvelope = EventEnvelope> {

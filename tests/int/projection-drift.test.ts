@@ -4,15 +4,10 @@
 // shows none; repair rewrites only the divergent keys, and the independent SQL
 // recomputation (tests/support/demo-projection-checks.ts) agrees before and after.
 // The projection is fed through applyProjectionBatch (what the live consumer runs)
-// with Kafka coordinates assigned here, so the test owns the timing of the race.
+// with Kafka coordinates assigned here (tests/support/projection-feed.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
-import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
-import { applyProjectionBatch } from '@/lib/backbone/projection';
-import type { EventEnvelope } from '@/lib/domain/events/envelope';
 import { createOrderEventRegistry, ORDERS_TOPIC } from '@/lib/demo/orders/events';
-import { customerStatsProjection, customerStatsStore } from '@/lib/demo/projections/customer-stats';
-import { orderSummaryProjection, orderSummaryStore } from '@/lib/demo/projections/order-summary';
 import { demoDriftSpecs } from '@/lib/demo/projections/drift-specs';
 import { runDriftCheck } from '@/lib/jobs/kinds/projection-drift-check';
 import { repairKeys } from '@/lib/jobs/kinds/projection-repair';
@@ -20,7 +15,7 @@ import type { ProjectionJobDeps } from '@/lib/jobs/kinds/projection-deps';
 import type { EventRegistry } from '@/lib/domain/events/registry';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { customerStatsDrift } from '../support/demo-projection-checks';
-import { customerOrder } from '../support/pipeline';
+import { projectionFeeder } from '../support/projection-feed';
 import { corruptProjection } from '@/lib/app/corrupt-projection';
 import { listProjections } from '@/lib/read/list-projections';
 
@@ -28,12 +23,12 @@ const PARTITIONS = 4;
 let database: TestDatabase;
 let db: Db;
 let deps: ProjectionJobDeps;
-const offsets = new Array<number>(PARTITIONS).fill(-1);
-const writer = createOutboxWriter({ source: '/test/projection-drift', topicFor: () => ORDERS_TOPIC });
+let feeder: ReturnType<typeof projectionFeeder>;
 
 beforeAll(async () => {
   database = await createTestDatabase('projection_drift');
   db = createDb(database.url, { poolSize: 12 });
+  feeder = projectionFeeder(db, PARTITIONS, '/test/projection-drift');
   deps = {
     db, registry: createOrderEventRegistry() as EventRegistry,
     env: { DATABASE_URL: database.url, PROJECTION_DRIFT_BUCKETS: 64, PROJECTION_DRIFT_SAMPLES: 5, PROJECTION_DRIFT_PUBLISH_WAIT_MS: 5_000, PROJECTION_DRIFT_EVERY_MIN: 0, PROJECTION_REPAIR_BATCH: 4 },
@@ -45,33 +40,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/**
- * Appends orders to the outbox, gives each event a partition (by order) and offset,
- * applies them to both projections one partition run at a time, and marks them
- * published — after the apply when `markLate`, as a relay slower than its consumer.
- */
-async function feed(customers: string[], ordersEach: number, markLate = false): Promise<void> {
-  const events = customers.flatMap((c) => Array.from({ length: ordersEach }, (_, n) => customerOrder(c, n)).flat());
-  const envelopes = await db.$transaction((tx) => writer.append(tx, events), { timeout: 60_000 });
-  const placed = envelopes.map((event) => {
-    const partition = parseInt(event.subject.slice(0, 2), 16) % PARTITIONS;
-    return { event, message: { topic: ORDERS_TOPIC, partition, offset: String(++offsets[partition]!) } };
-  });
-  const mark = () => db.$executeRawUnsafe(
-    `UPDATE outbox_events o SET partition = x.p, "offset" = x.o::bigint, published_at = now()
-     FROM unnest($1::uuid[], $2::int[], $3::text[]) AS x(id, p, o) WHERE o.event_id = x.id`,
-    placed.map((i) => i.event.id), placed.map((i) => i.message.partition), placed.map((i) => i.message.offset),
-  );
-  if (!markLate) await mark();
-  for (let p = 0; p < PARTITIONS; p++) {
-    const run = placed.filter((i) => i.message.partition === p) as Array<{ event: EventEnvelope; message: { topic: string; partition: number; offset: string } }>;
-    await db.$transaction(async (tx) => {
-      await applyProjectionBatch(customerStatsProjection, customerStatsStore(), 'customer-stats', run as never, tx);
-      await applyProjectionBatch(orderSummaryProjection, orderSummaryStore(), 'order-summary', run as never, tx);
-    });
-  }
-  if (markLate) setTimeout(() => void mark().catch((e: unknown) => console.error("late mark failed", e)), 300);
-}
+const feed = async (customers: string[], ordersEach: number, markLate = false) => { await feeder(customers, ordersEach, markLate); };
 
 const customers = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
 

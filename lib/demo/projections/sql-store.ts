@@ -13,6 +13,8 @@ export interface SqlStoreSpec<Row, Raw> {
   fromRaw(raw: Raw): [string, Row];
   /** INSERT … SELECT * FROM unnest($1, $2, …) ON CONFLICT … DO UPDATE */
   upsert(table: string): string;
+  /** The table's columns, in the order of `columns(rows)` and of the upsert's unnest parameters. */
+  columnNames: readonly string[];
   /** One array per unnest parameter, in order. */
   columns(rows: readonly Row[]): unknown[][];
 }
@@ -29,5 +31,7 @@ export function sqlStore<Row, Raw>(table: string, spec: SqlStoreSpec<Row, Raw>):
     async save(tx, rows) {
       if (rows.length > 0) await tx.$executeRawUnsafe(spec.upsert(quoted), ...spec.columns(rows));
     },
+    columns: spec.columnNames,
+    toColumns: (rows) => spec.columns(rows),
   };
 }

@@ -1,7 +1,9 @@
 // `projection.drift-check`: compares the active version of a projection with its
 // recomputation from the log at the version's checkpoint and stores a drift
 // report. One step: a check is redone from scratch if its worker dies (it
-// changes nothing but the report it writes at the end).
+// changes nothing but the report it writes at the end, and the check's own
+// persisted recomputation, which commits with it). `cold: true` recomputes the
+// whole log instead of folding only the events since the last check.
 import { activeVersion } from '../../adapters/prisma/projection-registry';
 import { saveDriftReport } from '../../adapters/prisma/projection-drift-db';
 import { pgDriftDb } from '../../adapters/postgres/event-log-stream';
@@ -11,7 +13,7 @@ import { AppError } from '../../errors';
 import type { ProjectionJobDeps } from './projection-deps';
 import { defineProjectionJobKind } from './projection-job';
 
-export async function runDriftCheck(deps: ProjectionJobDeps, projection: string, jobId: string | null, extra: { collectKeys?: boolean; signal?: AbortSignal; onProgress?(d: number, t: number): void } = {}) {
+export async function runDriftCheck(deps: ProjectionJobDeps, projection: string, jobId: string | null, extra: { collectKeys?: boolean; cold?: boolean; signal?: AbortSignal; onProgress?(d: number, t: number): void } = {}) {
   const spec = demoDriftSpecs[projection];
   if (!spec) throw new AppError('bad_request', `unknown projection ${projection}`);
   const active = await activeVersion(deps.db, projection);
@@ -39,9 +41,12 @@ export function createProjectionDriftCheckJob(getDeps: () => Promise<ProjectionJ
     requiredRole: 'operator',
     async run(ctx, deps) {
       const { reportId, result } = await runDriftCheck(deps, ctx.params.projection, ctx.jobId, {
-        signal: ctx.signal, onProgress: (d, t) => ctx.progress(d, Math.max(d, t), 0),
+        cold: ctx.params.cold, signal: ctx.signal, onProgress: (d, t) => ctx.progress(d, Math.max(d, t), 0),
       });
-      return { reportId, rowsCompared: result.rowsCompared, missing: result.missing, extra: result.extra, different: result.different, driftPct: result.driftPct };
+      return {
+        reportId, rowsCompared: result.rowsCompared, missing: result.missing, extra: result.extra, different: result.different, driftPct: result.driftPct,
+        mode: result.mode, coldReason: result.coldReason, eventsRead: result.eventsRead,
+      };
     },
   });
 }

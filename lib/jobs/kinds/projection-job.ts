@@ -9,6 +9,8 @@ import type { ProjectionJobDeps } from './projection-deps';
 
 export const projectionParams = z.object({
   projection: z.string().refine((p) => demoProjectionNames.includes(p), { message: `one of ${demoProjectionNames.join(', ')}` }),
+  /** Drift check: recompute the whole log and rebuild the check's base instead of folding only new events. */
+  cold: z.boolean().optional(),
 });
 export type ProjectionParams = z.infer<typeof projectionParams>;
 

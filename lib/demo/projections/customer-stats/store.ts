@@ -18,6 +18,7 @@ export function customerStatsStore(table = 'customer_stats_v1'): ProjectionStore
        SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[]::bigint[], $5::uuid[], $6::timestamptz[])
        ON CONFLICT (customer_id) DO UPDATE SET orders_placed = EXCLUDED.orders_placed, orders_cancelled = EXCLUDED.orders_cancelled,
          revenue_cents = EXCLUDED.revenue_cents, last_event_id = EXCLUDED.last_event_id, updated_at = EXCLUDED.updated_at`,
+    columnNames: ['customer_id', 'orders_placed', 'orders_cancelled', 'revenue_cents', 'last_event_id', 'updated_at'],
     columns: (rows) => [
       rows.map((r) => r.customerId), rows.map((r) => r.ordersPlaced), rows.map((r) => r.ordersCancelled),
       rows.map((r) => r.revenueCents.toString()), rows.map((r) => r.lastEventId), rows.map((r) => r.updatedAt),

@@ -34,6 +34,8 @@ export function orderSummaryStore(table = 'order_summary_v1'): ProjectionStore<O
          paid_at = EXCLUDED.paid_at, payment_failed_at = EXCLUDED.payment_failed_at, dispatched_at = EXCLUDED.dispatched_at,
          delivered_at = EXCLUDED.delivered_at, cancelled_at = EXCLUDED.cancelled_at, last_event_id = EXCLUDED.last_event_id,
          updated_at = EXCLUDED.updated_at`,
+    columnNames: ['order_id', 'customer_id', 'status', 'amount_cents', 'currency', 'placed_at', 'paid_at', 'payment_failed_at',
+                  'dispatched_at', 'delivered_at', 'cancelled_at', 'last_event_id', 'updated_at'],
     columns: (rows) => COLUMNS.map((k) => rows.map((r) => r[k])),
   });
 }

@@ -1,0 +1,47 @@
+// Feeds demo orders to both demo projections the way the live consumer applies them
+// (applyProjectionBatch), with Kafka coordinates assigned here, so a drift test owns
+// the timing of the race between the relay's "published" mark and the consumer.
+import type { Db } from '@/lib/adapters/prisma/client';
+import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
+import { applyProjectionBatch } from '@/lib/backbone/projection';
+import type { EventEnvelope } from '@/lib/domain/events/envelope';
+import { ORDERS_TOPIC } from '@/lib/demo/orders/events';
+import { customerStatsProjection, customerStatsStore } from '@/lib/demo/projections/customer-stats';
+import { orderSummaryProjection, orderSummaryStore } from '@/lib/demo/projections/order-summary';
+import { customerOrder } from './pipeline';
+
+export function projectionFeeder(db: Db, partitions: number, source: string) {
+  const offsets = new Array<number>(partitions).fill(-1);
+  const writer = createOutboxWriter({ source, topicFor: () => ORDERS_TOPIC });
+  /**
+   * Appends `ordersEach` orders per customer to the outbox, gives each event a partition
+   * (by order) and offset, applies them to both projections one partition run at a time,
+   * and marks them published — after the apply when `markLate`, as a relay slower than
+   * its consumer. Returns how many events were appended.
+   */
+  return async function feed(customers: string[], ordersEach: number, markLate = false): Promise<number> {
+    const events = customers.flatMap((c) => Array.from({ length: ordersEach }, (_, n) => customerOrder(c, n)).flat());
+    const envelopes = await db.$transaction((tx) => writer.append(tx, events), { timeout: 60_000 });
+    const placed = envelopes.map((event) => {
+      const partition = parseInt(event.subject.slice(0, 2), 16) % partitions;
+      return { event, message: { topic: ORDERS_TOPIC, partition, offset: String(++offsets[partition]!) } };
+    });
+    const mark = () => db.$executeRawUnsafe(
+      `UPDATE outbox_events o SET partition = x.p, "offset" = x.o::bigint, published_at = now()
+       FROM unnest($1::uuid[], $2::int[], $3::text[]) AS x(id, p, o) WHERE o.event_id = x.id`,
+      placed.map((i) => i.event.id), placed.map((i) => i.message.partition), placed.map((i) => i.message.offset),
+    );
+    if (!markLate) await mark();
+    for (let p = 0; p < partitions; p++) {
+      const run = placed.filter((i) => i.message.partition === p) as Array<{ event: EventEnvelope; message: { topic: string; partition: number; offset: string } }>;
+      await db.$transaction(async (tx) => {
+        await applyProjectionBatch(customerStatsProjection, customerStatsStore(), 'customer-stats', run as never, tx);
+        await applyProjectionBatch(orderSummaryProjection, orderSummaryStore(), 'order-summary', run as never, tx);
+      });
+    }
+    if (markLate) setTimeout(() => void mark().catch((e: unknown) => console.error('late mark failed', e)), 300);
+    return envelopes.length;
+  };
+}
+
+export const customerIds = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
