@@ -20,7 +20,8 @@
 //   and of new ones, OrderPlaced + every second one PaymentAuthorized) are appended to
 //   the log and applied to the read model as the live consumer does (applyProjectionBatch,
 //   checkpoints advanced), and
-//   seconds            — the check exactly as the `projection.drift-check` job runs it now:
+//   seconds            — the check exactly as the `projection.drift-check` job runs it now
+//                        (fold = the new events read, folded onto the base and written back):
 //                        incremental (only the new events folded onto the base's rows of the
 //                        keys they touch), then every row of the read model compared by
 //                        content against the base as above. BENCH_DRIFT_RUNS (default 1)

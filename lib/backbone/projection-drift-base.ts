@@ -212,5 +212,6 @@ export async function foldDelta<Row>(
   const changed = [...evolveRows(spec.definition, current, events).values()];
   for (let i = 0; i < changed.length; i += KEY_CHUNK) await store.save(tx, changed.slice(i, i + KEY_CHUNK));
   const after = await keyChecksums(tx, base, spec, keyType, keys, options.buckets);
+  options.onProgress?.(read, options.total);
   return { events: read, keys, before, after };
 }

@@ -11,13 +11,11 @@ import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { pgDriftDb } from '@/lib/adapters/postgres/event-log-stream';
 import { checkProjectionDrift, type DriftOptions, type DriftSpec } from '@/lib/backbone/projection-drift';
 import { demoDriftSpecs } from '@/lib/demo/projections/drift-specs';
-import { createOrderEventRegistry } from '@/lib/demo/orders/events';
-import type { EventRegistry } from '@/lib/domain/events/registry';
 import { runDriftCheck } from '@/lib/jobs/kinds/projection-drift-check';
 import { repairKeys } from '@/lib/jobs/kinds/projection-repair';
 import type { ProjectionJobDeps } from '@/lib/jobs/kinds/projection-deps';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { customerIds, projectionFeeder } from '../support/projection-feed';
+import { customerIds, driftTestDeps, projectionFeeder } from '../support/projection-feed';
 
 const PARTITIONS = 4;
 const TABLE = 'customer_stats_v1';
@@ -31,10 +29,7 @@ beforeAll(async () => {
   database = await createTestDatabase('projection_drift_incremental');
   db = createDb(database.url, { poolSize: 12 });
   feed = projectionFeeder(db, PARTITIONS, '/test/projection-drift-incremental');
-  deps = {
-    db, registry: createOrderEventRegistry() as EventRegistry,
-    env: { DATABASE_URL: database.url, PROJECTION_DRIFT_BUCKETS: 64, PROJECTION_DRIFT_SAMPLES: 5, PROJECTION_DRIFT_PUBLISH_WAIT_MS: 5_000, PROJECTION_DRIFT_EVERY_MIN: 0, PROJECTION_REPAIR_BATCH: 4 },
-  };
+  deps = driftTestDeps(db, database.url);
 }, 60_000);
 
 afterAll(async () => {

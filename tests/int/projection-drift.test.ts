@@ -7,15 +7,14 @@
 // with Kafka coordinates assigned here (tests/support/projection-feed.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
-import { createOrderEventRegistry, ORDERS_TOPIC } from '@/lib/demo/orders/events';
+import { ORDERS_TOPIC } from '@/lib/demo/orders/events';
 import { demoDriftSpecs } from '@/lib/demo/projections/drift-specs';
 import { runDriftCheck } from '@/lib/jobs/kinds/projection-drift-check';
 import { repairKeys } from '@/lib/jobs/kinds/projection-repair';
 import type { ProjectionJobDeps } from '@/lib/jobs/kinds/projection-deps';
-import type { EventRegistry } from '@/lib/domain/events/registry';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { customerStatsDrift } from '../support/demo-projection-checks';
-import { projectionFeeder } from '../support/projection-feed';
+import { driftTestDeps, projectionFeeder } from '../support/projection-feed';
 import { corruptProjection } from '@/lib/app/corrupt-projection';
 import { listProjections } from '@/lib/read/list-projections';
 
@@ -29,10 +28,7 @@ beforeAll(async () => {
   database = await createTestDatabase('projection_drift');
   db = createDb(database.url, { poolSize: 12 });
   feeder = projectionFeeder(db, PARTITIONS, '/test/projection-drift');
-  deps = {
-    db, registry: createOrderEventRegistry() as EventRegistry,
-    env: { DATABASE_URL: database.url, PROJECTION_DRIFT_BUCKETS: 64, PROJECTION_DRIFT_SAMPLES: 5, PROJECTION_DRIFT_PUBLISH_WAIT_MS: 5_000, PROJECTION_DRIFT_EVERY_MIN: 0, PROJECTION_REPAIR_BATCH: 4 },
-  };
+  deps = driftTestDeps(db, database.url);
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,9 @@ import type { Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import { applyProjectionBatch } from '@/lib/backbone/projection';
 import type { EventEnvelope } from '@/lib/domain/events/envelope';
-import { ORDERS_TOPIC } from '@/lib/demo/orders/events';
+import { createOrderEventRegistry, ORDERS_TOPIC } from '@/lib/demo/orders/events';
+import type { EventRegistry } from '@/lib/domain/events/registry';
+import type { ProjectionJobDeps } from '@/lib/jobs/kinds/projection-deps';
 import { customerStatsProjection, customerStatsStore } from '@/lib/demo/projections/customer-stats';
 import { orderSummaryProjection, orderSummaryStore } from '@/lib/demo/projections/order-summary';
 import { customerOrder } from './pipeline';
@@ -45,3 +47,11 @@ export function projectionFeeder(db: Db, partitions: number, source: string) {
 }
 
 export const customerIds = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+
+/** A drift test's job dependencies on its own database: 64 buckets, 5 samples, repair batches of 4. */
+export function driftTestDeps(db: Db, databaseUrl: string): ProjectionJobDeps {
+  return {
+    db, registry: createOrderEventRegistry() as EventRegistry,
+    env: { DATABASE_URL: databaseUrl, PROJECTION_DRIFT_BUCKETS: 64, PROJECTION_DRIFT_SAMPLES: 5, PROJECTION_DRIFT_PUBLISH_WAIT_MS: 5_000, PROJECTION_DRIFT_EVERY_MIN: 0, PROJECTION_REPAIR_BATCH: 4 },
+  };
+}
