@@ -99,7 +99,7 @@ const replayMidway = (atSeconds: number, opts: { minSelected: number; ratePerSec
   async inject(ctx) {
     const db = ctx.sys.newDb(3);
     try {
-      const ids = await poll(`${opts.minSelected} open injected dead letters`, 90_000, 1_000, async () => {
+      const ids = await poll(`${opts.minSelected} open injected dead letters`, 180_000, 1_000, async () => {
         const found = await injectedDeadLetters(db);
         return found.length >= opts.minSelected ? found : null;
       });
@@ -187,7 +187,7 @@ export function jobScenarios(rate: number, trafficSeconds = 50): Scenario[] {
       ...base,
       id: 'replay-worker-kill',
       title: `DLQ replay, jobs worker SIGKILLed mid-replay (${rate} orders/s)`,
-      faults: [replayMidway(15, { minSelected: 20, ratePerSecond: 3 })],
+      faults: [replayMidway(15, { minSelected: 12, ratePerSecond: 3 })],
     },
     {
       ...base,
