@@ -6,94 +6,26 @@
 // Afterwards the workers stop and the tables that were empty before this spec are emptied
 // again, and the knobs restored, so later specs see the database they expect (rows seeded
 // by migrations, users, audit log and tokens stay).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import pg from 'pg';
 import { request as playwrightRequest } from '@playwright/test';
-import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
-import { replayTopicOf } from '../../lib/backbone/consumer-definition';
-import { demoTopics } from '../../lib/demo/topics';
 import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
-import { e2eBaseUrl, e2eDir, repoRoot, stateFile, type E2eState } from './support/env';
+import { e2eBaseUrl, e2eDir, stateFile, type E2eState } from './support/env';
+import { DemoWorkers, putDemoKnobs, snapshotDatabase, sql, startGroupsAtEnd } from '../support/demo-workers';
 
 const PREFIX = `e2e-${randomBytes(3).toString('hex')}`;
 const SLOW = `${PREFIX}.notifications`;
 const STOPPED = `${PREFIX}.payments`;
-const children: ChildProcess[] = [];
 let databaseUrl: string;
-const emptyAtStart: string[] = [];
-let knobsAtStart: unknown = null;
+let workers: DemoWorkers | undefined;
+let restore: (() => Promise<void>) | null = null;
 
 test.describe.configure({ mode: 'serial' });
 
-async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function startWorker(name: string, file: string, env: Record<string, string>): void {
-  const log = openSync(path.join(e2eDir, `lag-${name}.log`), 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_GROUP_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...env },
-    detached: true, // own process group: stopped with everything it forks
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  children.push(child);
-}
-
-async function stopWorkers(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.pid === undefined) return resolve();
-          const kill = setTimeout(() => {
-            try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
-          }, 10_000);
-          c.once('exit', () => { clearTimeout(kill); resolve(); });
-          try { process.kill(-c.pid, 'SIGTERM'); } catch { resolve(); }
-        }),
-    ),
-  );
-}
-
-/**
- * Our groups start at the current end of the demo topic and of their replay topics: a new
- * group would otherwise start at the beginning and work through every earlier spec's
- * events, and its lag would fall while it catches up (the clean CI run saw 1762 → 1758
- * with the slow consumer on). Explicit offsets: kafkajs's resetOffsets commits -1, which a
- * joining consumer treats as "no offset".
- */
-async function startGroupsAtEnd(consumers: readonly string[]): Promise<void> {
-  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: `${PREFIX}-setup` });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const main = demoTopics(6)[0]!.topic;
-    await ensureTopics(admin, [...demoTopics(6), ...consumers.map((c) => ({ topic: replayTopicOf(c), partitions: 3 }))]);
-    for (const consumer of consumers) {
-      for (const topic of [main, replayTopicOf(consumer)]) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({ groupId: `${PREFIX}.${consumer}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function latest(group: string) {
   const rows = await sql<{ status: string; evidence: string; lag: string | null; seconds_behind: number | null }>(
+    databaseUrl,
     `SELECT status, evidence, lag, seconds_behind FROM lag_samples WHERE group_id = $1 ORDER BY at DESC LIMIT 1`,
     [group],
   );
@@ -103,31 +35,23 @@ async function latest(group: string) {
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   databaseUrl = (JSON.parse(readFileSync(stateFile, 'utf8')) as E2eState).databaseUrl!;
-  const keep = ['users', 'audit_log', 'sign_in_throttle', 'api_tokens', '_prisma_migrations', 'demo_knobs'];
-  const tables = await sql<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1))`, [keep]);
-  for (const { tablename } of tables) {
-    const [row] = await sql<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM "${tablename}") AS any`);
-    if (!row?.any) emptyAtStart.push(tablename);
-  }
-  knobsAtStart = (await sql<{ settings: unknown }>(`SELECT settings FROM demo_knobs WHERE id = 1`))[0]?.settings ?? null;
+  restore = await snapshotDatabase(databaseUrl);
   // Knobs first, so the workers start with them: steady traffic, no faults but the slow consumer.
-  await sql(`INSERT INTO demo_knobs (id, settings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings`, [
-    JSON.stringify({ ratePerSecond: 4, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: 'notifications', slowMs: 1500, stoppedConsumer: null, stalledConsumer: null }),
-  ]);
-  await startGroupsAtEnd(['payments', 'notifications']);
-  startWorker('relay', 'workers/outbox-relay/index.ts', {});
-  startWorker('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: 'payments,notifications', CONSUMER_PARTITION_CONCURRENCY: '1' });
-  startWorker('traffic', 'workers/traffic-generator/index.ts', {});
-  startWorker('sampler', 'workers/lag-sampler/index.ts', { SAMPLER_INTERVAL_SECONDS: '2', SAMPLER_WINDOW_SECONDS: '30' });
+  await putDemoKnobs(databaseUrl, { ratePerSecond: 4, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: 'notifications', slowMs: 1500, stoppedConsumer: null, stalledConsumer: null });
+  // Our groups skip every earlier spec's events: while the slow group caught up with them its
+  // lag would fall (the clean CI run saw 1762 → 1758 with the slow consumer on).
+  await startGroupsAtEnd(PREFIX, ['payments', 'notifications']);
+  workers = new DemoWorkers({ databaseUrl, prefix: PREFIX, logDir: e2eDir, logPrefix: 'lag' });
+  workers.start('relay', 'workers/outbox-relay/index.ts');
+  workers.start('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: 'payments,notifications', CONSUMER_PARTITION_CONCURRENCY: '1' });
+  workers.start('traffic', 'workers/traffic-generator/index.ts');
+  workers.start('sampler', 'workers/lag-sampler/index.ts', { SAMPLER_INTERVAL_SECONDS: '2', SAMPLER_WINDOW_SECONDS: '30' });
 });
 
 test.afterAll(async () => {
   test.setTimeout(60_000);
-  await stopWorkers();
-  if (!databaseUrl) return;
-  if (emptyAtStart.length) await sql(`TRUNCATE ${emptyAtStart.map((t) => `"${t}"`).join(', ')}`);
-  if (knobsAtStart === null) await sql(`DELETE FROM demo_knobs`);
-  else await sql(`UPDATE demo_knobs SET settings = $1 WHERE id = 1`, [JSON.stringify(knobsAtStart)]);
+  await workers?.stopAll();
+  await restore?.();
 });
 
 test('slow consumer: WARN on the Overview, its page shows lag rising and seconds behind', async ({ page, users }) => {
@@ -156,7 +80,7 @@ test('slow consumer: WARN on the Overview, its page shows lag rising and seconds
 
 test('stopped consumer: STOP with its evidence', async ({ page, users }) => {
   test.setTimeout(240_000);
-  await sql(`UPDATE demo_knobs SET settings = settings || '{"stoppedConsumer": "payments"}'::jsonb WHERE id = 1`);
+  await sql(databaseUrl, `UPDATE demo_knobs SET settings = settings || '{"stoppedConsumer": "payments"}'::jsonb WHERE id = 1`);
   await expect.poll(async () => (await latest(STOPPED))?.status, { timeout: 180_000, intervals: [2_000] }).toBe('STOP');
   await signIn(page, users.viewer, `/consumers?status=STOP`);
   await expect(page.getByTestId(`status-${STOPPED}`)).toHaveAttribute('data-status', 'STOP', { timeout: 15_000 });

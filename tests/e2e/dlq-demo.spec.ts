@@ -7,93 +7,33 @@
 // Overview DLQ tile → shipping's failure group → Preview → Replay → confirm (5 clicks),
 // watches the progress bar, and sees the open count fall to 0 and every order of the
 // group reach dispatched in the order_summary projection.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import pg from 'pg';
-import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
-import { replayTopicOf } from '../../lib/backbone/consumer-definition';
-import { demoTopics } from '../../lib/demo/topics';
 import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
-import { e2eDir, repoRoot, stateFile, type E2eState } from './support/env';
+import { e2eDir, stateFile, type E2eState } from './support/env';
+import { DemoWorkers, putDemoKnobs, snapshotDatabase, sql, startGroupsAtEnd } from '../support/demo-workers';
 
 const PREFIX = `e2e-dlqdemo-${randomBytes(3).toString('hex')}`;
 const CONSUMERS = ['payments', 'shipping', 'order-summary'];
 const SHIPPING_CAUSE = 'Injected permanent failure in shipping';
-const children: ChildProcess[] = [];
-const emptyAtStart: string[] = [];
-let knobsAtStart: unknown = null;
 let databaseUrl: string;
+let workers: DemoWorkers | undefined;
+let restore: (() => Promise<void>) | null = null;
 
 test.describe.configure({ mode: 'serial' });
 
-async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function startWorker(name: string, file: string, env: Record<string, string>): void {
-  const log = openSync(path.join(e2eDir, `dlqdemo-${name}.log`), 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_GROUP_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...env },
-    detached: true,
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  children.push(child);
-}
-
-async function stopWorkers(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.pid === undefined) return resolve();
-          const kill = setTimeout(() => {
-            try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
-          }, 10_000);
-          c.once('exit', () => { clearTimeout(kill); resolve(); });
-          try { process.kill(-c.pid, 'SIGTERM'); } catch { resolve(); }
-        }),
-    ),
-  );
-}
-
-/** Our groups start at the current end of the demo topic and of their replay topics. */
-async function startGroupsAtEnd(): Promise<void> {
-  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: `${PREFIX}-setup` });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [...demoTopics(6), ...CONSUMERS.map((c) => ({ topic: replayTopicOf(c), partitions: 3 }))]);
-    for (const consumer of CONSUMERS) {
-      for (const topic of [demoTopics(6)[0]!.topic, replayTopicOf(consumer)]) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({ groupId: `${PREFIX}.${consumer}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-const setKnobs = (patch: Record<string, unknown>) => sql(`UPDATE demo_knobs SET settings = settings || $1::jsonb WHERE id = 1`, [JSON.stringify(patch)]);
+const setKnobs = (patch: Record<string, unknown>) => sql(databaseUrl, `UPDATE demo_knobs SET settings = settings || $1::jsonb WHERE id = 1`, [JSON.stringify(patch)]);
 
 const shippingRows = () =>
   sql<{ status: string; subject: string; event_type: string }>(
+    databaseUrl,
     `SELECT status, subject, event_type FROM dlq_messages WHERE consumer = 'shipping' AND error_message LIKE $1`, [`${SHIPPING_CAUSE}%`]);
 
 /** Orders of the shipping group not yet dispatched in the order_summary projection. */
 async function undispatched(subjects: string[]): Promise<number> {
   const [row] = await sql<{ n: string }>(
+    databaseUrl,
     `SELECT count(*) AS n FROM unnest($1::uuid[]) AS s(id) LEFT JOIN order_summary_v1 o ON o.order_id = s.id WHERE o.dispatched_at IS NULL`, [subjects]);
   return Number(row!.n);
 }
@@ -101,22 +41,15 @@ async function undispatched(subjects: string[]): Promise<number> {
 test.beforeAll(async () => {
   test.setTimeout(240_000);
   databaseUrl = (JSON.parse(readFileSync(stateFile, 'utf8')) as E2eState).databaseUrl!;
-  const keep = ['users', 'audit_log', 'sign_in_throttle', 'api_tokens', '_prisma_migrations', 'demo_knobs'];
-  const tables = await sql<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1))`, [keep]);
-  for (const { tablename } of tables) {
-    const [row] = await sql<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM "${tablename}") AS any`);
-    if (!row?.any) emptyAtStart.push(tablename);
-  }
-  knobsAtStart = (await sql<{ settings: unknown }>(`SELECT settings FROM demo_knobs WHERE id = 1`))[0]?.settings ?? null;
+  restore = await snapshotDatabase(databaseUrl);
   // The demo's injected permanent failures on (every demo consumer, shipping included), nothing else.
-  await sql(`INSERT INTO demo_knobs (id, settings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings`, [
-    JSON.stringify({ ratePerSecond: 3, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0.2, slowConsumer: null, slowMs: 0, stoppedConsumer: null, stalledConsumer: null }),
-  ]);
-  await startGroupsAtEnd();
-  startWorker('relay', 'workers/outbox-relay/index.ts', {});
-  startWorker('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: CONSUMERS.join(','), CONSUMER_PARTITION_CONCURRENCY: '2' });
-  startWorker('traffic', 'workers/traffic-generator/index.ts', {});
-  startWorker('jobs', 'workers/jobs/index.ts', { LOG_LEVEL: 'info', JOBS_POLL_MS: '200', JOBS_SWEEP_MS: '500', JOBS_HEARTBEAT_MS: '500', JOBS_STALE_AFTER_MS: '5000' });
+  await putDemoKnobs(databaseUrl, { ratePerSecond: 3, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0.2, slowConsumer: null, slowMs: 0, stoppedConsumer: null, stalledConsumer: null });
+  await startGroupsAtEnd(PREFIX, CONSUMERS);
+  workers = new DemoWorkers({ databaseUrl, prefix: PREFIX, logDir: e2eDir, logPrefix: 'dlqdemo' });
+  workers.start('relay', 'workers/outbox-relay/index.ts');
+  workers.start('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: CONSUMERS.join(','), CONSUMER_PARTITION_CONCURRENCY: '2' });
+  workers.start('traffic', 'workers/traffic-generator/index.ts');
+  workers.start('jobs', 'workers/jobs/index.ts', { LOG_LEVEL: 'info', JOBS_POLL_MS: '200', JOBS_SWEEP_MS: '500', JOBS_HEARTBEAT_MS: '500', JOBS_STALE_AFTER_MS: '5000' });
   // Enough of shipping's dead letters, some of them orders that never got dispatched.
   await expect
     .poll(async () => {
@@ -129,7 +62,7 @@ test.beforeAll(async () => {
   let last = -1;
   await expect
     .poll(async () => {
-      const [pending] = await sql<{ n: string }>(`SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL`);
+      const [pending] = await sql<{ n: string }>(databaseUrl, `SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL`);
       const now = (await shippingRows()).length;
       const steady = now === last && Number(pending!.n) === 0;
       last = now;
@@ -140,11 +73,8 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   test.setTimeout(60_000);
-  await stopWorkers();
-  if (!databaseUrl) return;
-  if (emptyAtStart.length) await sql(`TRUNCATE ${emptyAtStart.map((t) => `"${t}"`).join(', ')}`);
-  if (knobsAtStart === null) await sql(`DELETE FROM demo_knobs`);
-  else await sql(`UPDATE demo_knobs SET settings = $1 WHERE id = 1`, [JSON.stringify(knobsAtStart)]);
+  await workers?.stopAll();
+  await restore?.();
 });
 
 test('an operator turns the fault off and replays shipping’s failure group from the Overview in 5 clicks; the orders get dispatched', async ({ page, users }) => {

@@ -14,69 +14,29 @@
 //    no drift.
 // Afterwards the workers stop, the tables that were empty before this spec are emptied
 // again, the rebuilt table is dropped, and the registry and knobs restored.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import pg from 'pg';
 import type { Locator } from '@playwright/test';
 import { createKafka } from '../../lib/adapters/kafka/kafka-client';
 import { ORDERS_TOPIC } from '../../lib/demo/orders/events';
 import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
-import { e2eDir, repoRoot, stateFile, type E2eState } from './support/env';
+import { e2eDir, stateFile, type E2eState } from './support/env';
+import { DemoWorkers, putDemoKnobs, snapshotDatabase, sql } from '../support/demo-workers';
+import { kafkaBrokers } from '../support/kafka';
 
 const PREFIX = `e2e-${randomBytes(3).toString('hex')}`;
 const NAME = 'customer-stats';
-const children: ChildProcess[] = [];
 let databaseUrl: string;
-const emptyAtStart: string[] = [];
-let knobsAtStart: unknown = null;
+let workers: DemoWorkers | undefined;
+let restore: (() => Promise<void>) | null = null;
 let registryAtStart: Array<Record<string, unknown>> = [];
 
 test.describe.configure({ mode: 'serial' });
 
-async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function startWorker(name: string, file: string, env: Record<string, string>): void {
-  const log = openSync(path.join(e2eDir, `projections-${name}.log`), 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_GROUP_PREFIX: PREFIX, LOG_LEVEL: 'info', ...env },
-    detached: true, // own process group: stopped with everything it forks
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  children.push(child);
-}
-
-async function stopWorkers(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.pid === undefined) return resolve();
-          const kill = setTimeout(() => {
-            try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
-          }, 10_000);
-          c.once('exit', () => { clearTimeout(kill); resolve(); });
-          try { process.kill(-c.pid, 'SIGTERM'); } catch { resolve(); }
-        }),
-    ),
-  );
-}
-
 /** The checkpoints of version 1 at the topic's current end: this run's projection skips every earlier message. */
 async function checkpointsAtTopicEnd(): Promise<void> {
-  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: `${PREFIX}-setup` });
+  const kafka = createKafka({ brokers: kafkaBrokers(), clientId: `${PREFIX}-setup` });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -85,6 +45,7 @@ async function checkpointsAtTopicEnd(): Promise<void> {
     const offsets = await admin.fetchTopicOffsets(ORDERS_TOPIC);
     for (const o of offsets) {
       await sql(
+        databaseUrl,
         `INSERT INTO projection_checkpoints (projection, topic, partition, "offset", events_applied) VALUES ($1, $2, $3, $4, 0)
          ON CONFLICT (projection, topic, partition) DO UPDATE SET "offset" = greatest(projection_checkpoints."offset", EXCLUDED."offset")`,
         [NAME, ORDERS_TOPIC, o.partition, BigInt(o.high) - 1n],
@@ -98,44 +59,36 @@ async function checkpointsAtTopicEnd(): Promise<void> {
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   databaseUrl = (JSON.parse(readFileSync(stateFile, 'utf8')) as E2eState).databaseUrl!;
-  const keep = ['users', 'audit_log', 'sign_in_throttle', 'api_tokens', '_prisma_migrations', 'demo_knobs', 'projection_registry', 'projection_versions'];
-  const tables = await sql<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1))`, [keep]);
-  for (const { tablename } of tables) {
-    const [row] = await sql<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM "${tablename}") AS any`);
-    if (!row?.any) emptyAtStart.push(tablename);
-  }
-  knobsAtStart = (await sql<{ settings: unknown }>(`SELECT settings FROM demo_knobs WHERE id = 1`))[0]?.settings ?? null;
-  registryAtStart = await sql(`SELECT * FROM projection_registry WHERE projection = $1`, [NAME]);
-  await sql(`INSERT INTO demo_knobs (id, settings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings`, [
-    JSON.stringify({ ratePerSecond: 5, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: null, slowMs: 500, stoppedConsumer: null, stalledConsumer: null }),
-  ]);
+  // The registry and versions are restored below, by hand.
+  restore = await snapshotDatabase(databaseUrl, ['projection_registry', 'projection_versions']);
+  registryAtStart = await sql(databaseUrl, `SELECT * FROM projection_registry WHERE projection = $1`, [NAME]);
+  await putDemoKnobs(databaseUrl, { ratePerSecond: 5, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: null, slowMs: 500, stoppedConsumer: null, stalledConsumer: null });
   await checkpointsAtTopicEnd();
-  startWorker('relay', 'workers/outbox-relay/index.ts', {});
-  startWorker('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: NAME, CONSUMER_PARTITION_CONCURRENCY: '1' });
-  startWorker('traffic', 'workers/traffic-generator/index.ts', {});
-  startWorker('jobs', 'workers/jobs/index.ts', { PROJECTION_DRIFT_EVERY_MIN: '1', JOBS_POLL_MS: '200', JOBS_SWEEP_MS: '1000' });
+  workers = new DemoWorkers({ databaseUrl, prefix: PREFIX, logDir: e2eDir, logPrefix: 'projections', env: { LOG_LEVEL: 'info' } });
+  workers.start('relay', 'workers/outbox-relay/index.ts');
+  workers.start('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: NAME, CONSUMER_PARTITION_CONCURRENCY: '1' });
+  workers.start('traffic', 'workers/traffic-generator/index.ts');
+  workers.start('jobs', 'workers/jobs/index.ts', { PROJECTION_DRIFT_EVERY_MIN: '1', JOBS_POLL_MS: '200', JOBS_SWEEP_MS: '1000' });
   // Enough customers for the knob to have rows to edit.
-  await expect.poll(async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM customer_stats_v1`))[0]!.n, { timeout: 90_000, intervals: [1_000] }).toBeGreaterThanOrEqual(20);
+  await expect.poll(async () => (await sql<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM customer_stats_v1`))[0]!.n, { timeout: 90_000, intervals: [1_000] }).toBeGreaterThanOrEqual(20);
 });
 
 test.afterAll(async () => {
   test.setTimeout(60_000);
-  await stopWorkers();
+  await workers?.stopAll();
   if (!databaseUrl) return;
   // Version 1 active again, as the migrations left it; the rebuilt versions and their tables gone.
-  const versions = await sql<{ table_name: string; version: number }>(`SELECT table_name, version FROM projection_versions WHERE projection = $1 AND version > 1`, [NAME]);
+  const versions = await sql<{ table_name: string; version: number }>(databaseUrl, `SELECT table_name, version FROM projection_versions WHERE projection = $1 AND version > 1`, [NAME]);
   for (const r of registryAtStart) {
-    await sql(`UPDATE projection_registry SET version = $2, active_table = $3 WHERE projection = $1`, [NAME, r.version, r.active_table]);
+    await sql(databaseUrl, `UPDATE projection_registry SET version = $2, active_table = $3 WHERE projection = $1`, [NAME, r.version, r.active_table]);
   }
-  await sql(`DELETE FROM projection_versions WHERE projection = $1 AND version > 1`, [NAME]);
-  await sql(`UPDATE projection_versions SET state = 'active', retired_at = NULL WHERE projection = $1 AND version = 1`, [NAME]);
+  await sql(databaseUrl, `DELETE FROM projection_versions WHERE projection = $1 AND version > 1`, [NAME]);
+  await sql(databaseUrl, `UPDATE projection_versions SET state = 'active', retired_at = NULL WHERE projection = $1 AND version = 1`, [NAME]);
   for (const v of versions) {
-    if (/^[a-z0-9_]+$/.test(v.table_name)) await sql(`DROP TABLE IF EXISTS ${v.table_name}`);
-    await sql(`DELETE FROM projection_checkpoints WHERE projection = $1`, [`${NAME}@v${v.version}`]);
+    if (/^[a-z0-9_]+$/.test(v.table_name)) await sql(databaseUrl, `DROP TABLE IF EXISTS ${v.table_name}`);
+    await sql(databaseUrl, `DELETE FROM projection_checkpoints WHERE projection = $1`, [`${NAME}@v${v.version}`]);
   }
-  if (emptyAtStart.length) await sql(`TRUNCATE ${emptyAtStart.map((t) => `"${t}"`).join(', ')}`);
-  if (knobsAtStart === null) await sql(`DELETE FROM demo_knobs`);
-  else await sql(`UPDATE demo_knobs SET settings = $1 WHERE id = 1`, [JSON.stringify(knobsAtStart)]);
+  await restore?.();
 });
 
 test('the corruption knob on the projection page: operator with a confirmation, audited; a viewer cannot', async ({ page, users, browser }) => {
@@ -147,6 +100,7 @@ test('the corruption knob on the projection page: operator with a confirmation, 
   await dialog.getByRole('button', { name: 'Corrupt rows' }).click();
   await expect(dialog).toBeHidden();
   const [audit] = await sql<{ actor_email: string; details: { changed: number; deleted: number; added: number } }>(
+    databaseUrl,
     `SELECT actor_email, details FROM audit_log WHERE action = 'demo.projection.corrupt' ORDER BY at DESC LIMIT 1`,
   );
   expect(audit?.actor_email).toBe(users.operator.email);
@@ -219,11 +173,12 @@ test('Overview → drift found → rebuilt and swapped in at most 5 clicks, then
   // The next drift check (scheduled every minute) of v2, under live traffic: no drift.
   await expect(lastDrift).toContainText(/no drift.*v2,/, { timeout: 150_000 });
   const [report] = await sql<{ version: number; missing: string; extra: string; different: string; rows_compared: string }>(
+    databaseUrl,
     `SELECT version, missing, extra, different, rows_compared FROM drift_reports WHERE projection = $1 ORDER BY started_at DESC LIMIT 1`, [NAME],
   );
   expect(report).toMatchObject({ version: 2, missing: '0', extra: '0', different: '0' });
   expect(Number(report!.rows_compared)).toBeGreaterThan(0);
-  const [job] = await sql<{ state: string; progress_done: string }>(`SELECT state::text, progress_done FROM background_jobs WHERE kind = 'projection.rebuild' ORDER BY created_at DESC LIMIT 1`);
+  const [job] = await sql<{ state: string; progress_done: string }>(databaseUrl, `SELECT state::text, progress_done FROM background_jobs WHERE kind = 'projection.rebuild' ORDER BY created_at DESC LIMIT 1`);
   expect(job).toMatchObject({ state: 'succeeded' });
   expect(Number(job!.progress_done)).toBeGreaterThan(0);
 });

@@ -10,15 +10,13 @@ import { readFileSync } from 'node:fs';
 import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
 import { e2eDir, stateFile, type E2eState } from './support/env';
-import { DemoWorkers, snapshotDatabase, sql } from '../support/demo-workers';
-import { createKafka } from '../../lib/adapters/kafka/kafka-client';
-import { ORDERS_TOPIC } from '../../lib/demo/orders/events';
+import { DemoWorkers, putDemoKnobs, snapshotDatabase, sql, startGroupsAtEnd } from '../support/demo-workers';
 
 const PREFIX = `e2e-rb-${randomBytes(3).toString('hex')}`;
 const GROUP = `${PREFIX}.payments`;
 const CHECK = 'consumer.status:payments';
 let databaseUrl: string;
-let workers: DemoWorkers;
+let workers: DemoWorkers | undefined;
 let restore: (() => Promise<void>) | null = null;
 
 test.describe.configure({ mode: 'serial' });
@@ -31,22 +29,10 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   databaseUrl = (JSON.parse(readFileSync(stateFile, 'utf8')) as E2eState).databaseUrl!;
   restore = await snapshotDatabase(databaseUrl);
-  await sql(databaseUrl, `INSERT INTO demo_knobs (id, settings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings`, [
-    JSON.stringify({ ratePerSecond: 4, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: null, slowMs: 0, stoppedConsumer: null, stalledConsumer: null }),
-  ]);
+  await putDemoKnobs(databaseUrl, { ratePerSecond: 4, poisonShare: 0, transientFailureShare: 0, permanentFailureShare: 0, slowConsumer: null, slowMs: 0, stoppedConsumer: null, stalledConsumer: null });
   // The shared broker's demo topic holds every earlier run's orders: the new group starts at
   // its end instead of reading that history (orders this database never had) first.
-  const admin = createKafka({ brokers: ['127.0.0.1:9092'], clientId: `${PREFIX}-setup`, logLevel: 'error' }).admin();
-  await admin.connect();
-  try {
-    const topics = await admin.listTopics();
-    if (topics.includes(ORDERS_TOPIC)) {
-      const ends = (await admin.fetchTopicOffsets(ORDERS_TOPIC)).map((p) => ({ partition: p.partition, offset: p.high }));
-      await admin.setOffsets({ groupId: GROUP, topic: ORDERS_TOPIC, partitions: ends });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  await startGroupsAtEnd(PREFIX, ['payments']);
   workers = new DemoWorkers({ databaseUrl, prefix: PREFIX, logDir: e2eDir, logPrefix: 'runbooks' });
   workers.start('relay', 'workers/outbox-relay/index.ts');
   workers.start('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: 'payments', CONSUMER_PARTITION_CONCURRENCY: '1' });

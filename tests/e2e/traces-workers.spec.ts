@@ -11,120 +11,45 @@
 // is measured by `npm run bench -- trace`).
 //
 // Afterwards the workers stop, the tables that were empty before this spec are emptied
-// again and the knobs restored (as consumer-lag.spec.ts does).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+// again and the knobs restored (snapshotDatabase, as the other worker specs do).
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import pg from 'pg';
 import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
-import { e2eDir, repoRoot, stateFile, type E2eState } from './support/env';
-import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
-import { demoTopics } from '../../lib/demo/topics';
-import { replayTopicOf } from '../../lib/backbone/consumer-definition';
+import { e2eDir, stateFile, type E2eState } from './support/env';
+import { DemoWorkers, putDemoKnobs, snapshotDatabase, sql, startGroupsAtEnd } from '../support/demo-workers';
 
 const PREFIX = `e2e-tr-${randomBytes(3).toString('hex')}`;
-const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const ORDERS_PORT = 31_000 + Math.floor(Math.random() * 2_000);
-const children: ChildProcess[] = [];
 let databaseUrl: string;
-const emptyAtStart: string[] = [];
-let knobsAtStart: unknown = null;
+let workers: DemoWorkers | undefined;
+let restore: (() => Promise<void>) | null = null;
 let orderId: string;
 let traceId: string;
 
 test.describe.configure({ mode: 'serial' });
 
-async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function startWorker(name: string, file: string, env: Record<string, string>): void {
-  const log = openSync(path.join(e2eDir, `traces-${name}.log`), 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, KAFKA_BROKERS: BROKERS, KAFKA_GROUP_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...env },
-    detached: true, // own process group: stopped with everything it forks
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  children.push(child);
-}
-
-async function stopWorkers(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.pid === undefined) return resolve();
-          const kill = setTimeout(() => {
-            try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
-          }, 10_000);
-          c.once('exit', () => { clearTimeout(kill); resolve(); });
-          try { process.kill(-c.pid, 'SIGTERM'); } catch { resolve(); }
-        }),
-    ),
-  );
-}
-
 const knobs = (permanentFailureShare: number) =>
-  JSON.stringify({ ratePerSecond: 0, poisonShare: 0, transientFailureShare: 0, permanentFailureShare, slowConsumer: null, slowMs: 0, stoppedConsumer: null, stalledConsumer: null });
-
-/**
- * The topics are shared with every other run on this broker: a new group would start from
- * their beginning and chew through other databases' orders first. Its offsets are put at
- * the topics' current end before the consumer joins (what a group that has caught up has).
- */
-async function startGroupAtEnd(group: string, topics: Array<{ topic: string; partitions: number }>): Promise<void> {
-  const kafka = createKafka({ brokers: BROKERS.split(','), clientId: `${PREFIX}-setup` });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, topics);
-    // Explicit offsets: kafkajs's resetOffsets commits -1 ("latest"), which a joining consumer
-    // reads as no offset and then starts from the beginning after all.
-    for (const { topic } of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId: group, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
+  ({ ratePerSecond: 0, poisonShare: 0, transientFailureShare: 0, permanentFailureShare, slowConsumer: null, slowMs: 0, stoppedConsumer: null, stalledConsumer: null });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   databaseUrl = (JSON.parse(readFileSync(stateFile, 'utf8')) as E2eState).databaseUrl!;
-  const keep = ['users', 'audit_log', 'sign_in_throttle', 'api_tokens', '_prisma_migrations', 'demo_knobs'];
-  const tables = await sql<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1))`, [keep]);
-  for (const { tablename } of tables) {
-    const [row] = await sql<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM "${tablename}") AS any`);
-    if (!row?.any) emptyAtStart.push(tablename);
-  }
-  knobsAtStart = (await sql<{ settings: unknown }>(`SELECT settings FROM demo_knobs WHERE id = 1`))[0]?.settings ?? null;
+  restore = await snapshotDatabase(databaseUrl);
   // Every delivery to a demo consumer fails permanently (→ dead-lettered at once); no generated traffic.
-  await sql(`INSERT INTO demo_knobs (id, settings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings`, [knobs(1)]);
-  await startGroupAtEnd(`${PREFIX}.payments`, [...demoTopics(6), { topic: replayTopicOf('payments'), partitions: 3 }]);
-  startWorker('orders-api', 'workers/orders-api/index.ts', { ORDERS_API_PORT: String(ORDERS_PORT) });
-  startWorker('relay', 'workers/outbox-relay/index.ts', {});
-  startWorker('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: 'payments', CONSUMER_PARTITION_CONCURRENCY: '1' });
-  startWorker('jobs', 'workers/jobs/index.ts', { JOBS_POLL_MS: '200', JOBS_SWEEP_MS: '500', JOBS_HEARTBEAT_MS: '500', JOBS_STALE_AFTER_MS: '5000' });
+  await putDemoKnobs(databaseUrl, knobs(1));
+  await startGroupsAtEnd(PREFIX, ['payments']);
+  workers = new DemoWorkers({ databaseUrl, prefix: PREFIX, logDir: e2eDir, logPrefix: 'traces' });
+  workers.start('orders-api', 'workers/orders-api/index.ts', { ORDERS_API_PORT: String(ORDERS_PORT) });
+  workers.start('relay', 'workers/outbox-relay/index.ts');
+  workers.start('consumers', 'workers/demo-consumers/index.ts', { CONSUMERS: 'payments', CONSUMER_PARTITION_CONCURRENCY: '1' });
+  workers.start('jobs', 'workers/jobs/index.ts', { JOBS_POLL_MS: '200', JOBS_SWEEP_MS: '500', JOBS_HEARTBEAT_MS: '500', JOBS_STALE_AFTER_MS: '5000' });
 });
 
 test.afterAll(async () => {
   test.setTimeout(60_000);
-  await stopWorkers();
-  if (!databaseUrl) return;
-  if (emptyAtStart.length) await sql(`TRUNCATE ${emptyAtStart.map((t) => `"${t}"`).join(', ')}`);
-  if (knobsAtStart === null) await sql(`DELETE FROM demo_knobs`);
-  else await sql(`UPDATE demo_knobs SET settings = $1 WHERE id = 1`, [JSON.stringify(knobsAtStart)]);
+  await workers?.stopAll();
+  await restore?.();
 });
 
 test('an order dead-lettered by payments: paste its id, see the failed step and its reason, replay it, see the new successful step', async ({ page, users }) => {
@@ -141,12 +66,12 @@ test('an order dead-lettered by payments: paste its id, see the failed step and 
 
   // The relay publishes it, payments fails on it (the knob) and dead-letters it.
   await expect
-    .poll(async () => (await sql(`SELECT 1 FROM dlq_messages WHERE consumer = 'payments' AND subject = $1`, [orderId])).length, { timeout: 120_000, intervals: [1_000] })
+    .poll(async () => (await sql(databaseUrl, `SELECT 1 FROM dlq_messages WHERE consumer = 'payments' AND subject = $1`, [orderId])).length, { timeout: 120_000, intervals: [1_000] })
     .toBe(1);
-  const [dlq] = await sql<{ id: string; error_code: string; trace_id: string }>(`SELECT id::text, error_code, trace_id FROM dlq_messages WHERE subject = $1`, [orderId]);
+  const [dlq] = await sql<{ id: string; error_code: string; trace_id: string }>(databaseUrl, `SELECT id::text, error_code, trace_id FROM dlq_messages WHERE subject = $1`, [orderId]);
   traceId = dlq!.trace_id;
   // The fault goes away: the replay will succeed.
-  await sql(`UPDATE demo_knobs SET settings = $1 WHERE id = 1`, [knobs(0)]);
+  await putDemoKnobs(databaseUrl, knobs(0));
 
   await signIn(page, users.operator, '/dlq');
   await page.getByRole('searchbox', { name: 'Find a flow by any id' }).fill(orderId);
@@ -181,10 +106,11 @@ test('from any page, every id of the demo order opens its timeline in under 3 s'
   test.setTimeout(120_000);
   expect(orderId, 'the previous test placed the order').toBeTruthy();
   const [placedEvent] = await sql<{ event_id: string; correlation_id: string | null; traceparent: string }>(
+    databaseUrl,
     `SELECT event_id::text, correlation_id::text, traceparent FROM outbox_events WHERE subject = $1 AND type = 'orders.OrderPlaced'`,
     [orderId],
   );
-  const [dlq] = await sql<{ id: string }>(`SELECT id::text FROM dlq_messages WHERE subject = $1`, [orderId]);
+  const [dlq] = await sql<{ id: string }>(databaseUrl, `SELECT id::text FROM dlq_messages WHERE subject = $1`, [orderId]);
   const ids: Array<[string, string]> = [
     ['order id', orderId],
     ['trace id', traceId],
