@@ -16,13 +16,18 @@ export async function requireDlqRole(db: Db, actor: SessionUser, action: Action,
 
 const throttled = ['dlq.replay', 'dlq.discard', 'dlq.edit'];
 
-/** Inside the action's transaction: refuses when the user made `perMinute` DLQ changes in the last minute. */
-export async function throttleDlq(tx: Prisma.TransactionClient, actor: SessionUser, perMinute: number, now: Date): Promise<void> {
+/**
+ * Inside the action's transaction: refuses when the user's DLQ changes in the last minute
+ * plus the `actions` this request records (a replay over N consumers records N) would
+ * be more than `perMinute`.
+ */
+export async function throttleDlq(tx: Prisma.TransactionClient, actor: SessionUser, perMinute: number, now: Date, actions = 1): Promise<void> {
   await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended('dlq-throttle:' || $1, 0))`, actor.email);
   const recent = await tx.auditEntry.count({
     where: { actorEmail: actor.email, action: { in: throttled }, outcome: 'ok', at: { gt: new Date(now.getTime() - 60_000) } },
   });
-  if (recent >= perMinute) {
-    throw new AppError('rate_limited', `At most ${perMinute} DLQ replays, discards and edits per minute per user; wait a minute.`);
+  if (recent + actions > perMinute) {
+    const what = actions > 1 ? ` This request counts ${actions} (one per consumer); ${recent} in the last minute.` : '';
+    throw new AppError('rate_limited', `At most ${perMinute} DLQ replays, discards and edits per minute per user; wait a minute.${what}`);
   }
 }

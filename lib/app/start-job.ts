@@ -38,30 +38,12 @@ export async function startJob(
   options: { inTransaction?: (tx: Prisma.TransactionClient, jobId: string) => Promise<void> } = {},
 ): Promise<{ job: JobView; created: boolean }> {
   const { db } = deps;
-  const checked = startJobRequestSchema.safeParse(input);
-  if (!checked.success) throw new AppError('bad_request', `invalid job request: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const request = checked.data;
-  const kind = deps.kinds.require(request.kind);
-  if (!hasRole(actor.role, kind.requiredRole)) {
-    await recordAudit(db, { actor, action: 'job.start', target: kind.name, outcome: 'denied', details: { kind: kind.name, requiredRole: kind.requiredRole } });
-    throw new AppError('forbidden', `starting a ${kind.name} job needs the ${kind.requiredRole} role`);
-  }
-  const parsed = kind.params.safeParse(request.params);
-  if (!parsed.success) {
-    throw new AppError('bad_request', `invalid parameters for ${kind.name}`, {
-      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-    });
-  }
-  const scope = kind.scope(parsed.data);
-  const params = parsed.data as Prisma.InputJsonValue;
-  const key = request.idempotencyKey ?? null;
-
-  const replayed = await sameRequest(db, key, kind.name, scope);
+  const checked = await checkJobRequest(deps, actor, input);
+  const replayed = await sameRequest(db, checked.key, checked.kind, checked.scope);
   if (replayed) return { job: replayed, created: false };
   try {
     const row = await db.$transaction(async (tx) => {
-      const created = await tx.backgroundJob.create({ data: { kind: kind.name, scope, params, createdBy: actor.id, idempotencyKey: key } });
-      await recordAudit(tx, { actor, action: 'job.start', target: created.id, outcome: 'ok', details: { kind: kind.name, scope, params, idempotencyKey: key } });
+      const created = await insertJob(tx, actor, checked);
       await options.inTransaction?.(tx, created.id);
       return created;
     });
@@ -70,15 +52,54 @@ export async function startJob(
     return { job: toJobView(row), created: true };
   } catch (error) {
     // Lost a race: the same request committed first, or another job holds the scope.
-    const first = await sameRequest(db, key, kind.name, scope);
+    const first = await sameRequest(db, checked.key, checked.kind, checked.scope);
     if (first) return { job: first, created: false };
-    const active = await db.backgroundJob.findFirst({ where: { scope, state: { in: [...activeJobStates] } } });
-    if (!active) throw error;
-    await recordAudit(db, { actor, action: 'job.start', target: kind.name, outcome: 'failed', details: { kind: kind.name, scope, activeJobId: active.id } });
-    throw new AppError('conflict', `${scope} already has an active job: ${active.id} (${active.kind}, ${active.state}); wait for it, or cancel it first`, {
-      details: { scope, activeJobId: active.id, activeState: active.state },
+    throw await activeJobConflict(db, actor, checked, error);
+  }
+}
+
+/** A job request checked for its kind's role and parameters, ready to insert. */
+export interface CheckedJobRequest {
+  kind: string;
+  scope: string;
+  params: Prisma.InputJsonValue;
+  key: string | null;
+}
+
+/** Validates a job request: its kind, the actor's role for it (a refusal is audited), its parameters. */
+export async function checkJobRequest(deps: StartJobDeps, actor: SessionUser, input: StartJobRequest): Promise<CheckedJobRequest> {
+  const checked = startJobRequestSchema.safeParse(input);
+  if (!checked.success) throw new AppError('bad_request', `invalid job request: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const request = checked.data;
+  const kind = deps.kinds.require(request.kind);
+  if (!hasRole(actor.role, kind.requiredRole)) {
+    await recordAudit(deps.db, { actor, action: 'job.start', target: kind.name, outcome: 'denied', details: { kind: kind.name, requiredRole: kind.requiredRole } });
+    throw new AppError('forbidden', `starting a ${kind.name} job needs the ${kind.requiredRole} role`);
+  }
+  const parsed = kind.params.safeParse(request.params);
+  if (!parsed.success) {
+    throw new AppError('bad_request', `invalid parameters for ${kind.name}`, {
+      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
     });
   }
+  return { kind: kind.name, scope: kind.scope(parsed.data), params: parsed.data as Prisma.InputJsonValue, key: request.idempotencyKey ?? null };
+}
+
+/** Inserts a checked job and its `job.start` audit record, in the caller's transaction. */
+export async function insertJob(tx: Prisma.TransactionClient, actor: SessionUser, job: CheckedJobRequest) {
+  const created = await tx.backgroundJob.create({ data: { kind: job.kind, scope: job.scope, params: job.params, createdBy: actor.id, idempotencyKey: job.key } });
+  await recordAudit(tx, { actor, action: 'job.start', target: created.id, outcome: 'ok', details: { kind: job.kind, scope: job.scope, params: job.params, idempotencyKey: job.key } });
+  return created;
+}
+
+/** The error for an insert that failed: a conflict naming the active job of the scope (audited), else `error` itself. */
+export async function activeJobConflict(db: Db, actor: SessionUser, job: CheckedJobRequest, error: unknown): Promise<unknown> {
+  const active = await db.backgroundJob.findFirst({ where: { scope: job.scope, state: { in: [...activeJobStates] } } });
+  if (!active) return error;
+  await recordAudit(db, { actor, action: 'job.start', target: job.kind, outcome: 'failed', details: { kind: job.kind, scope: job.scope, activeJobId: active.id } });
+  return new AppError('conflict', `${job.scope} already has an active job: ${active.id} (${active.kind}, ${active.state}); wait for it, or cancel it first`, {
+    details: { scope: job.scope, activeJobId: active.id, activeState: active.state },
+  });
 }
 
 /** The job an earlier request with this idempotency key started, when it was the same kind and scope. */

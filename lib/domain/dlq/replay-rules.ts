@@ -59,3 +59,23 @@ export function storedHeadersOf(json: unknown): RawHeader[] {
   if (!Array.isArray(json)) return [];
   return json.filter((h): h is RawHeader => typeof h === 'object' && h !== null && typeof h.key === 'string' && typeof h.valueBase64 === 'string');
 }
+
+/**
+ * The rate each job of one replay request runs at. A request starts one job per consumer
+ * and they run at once, so together they may use at most `cap` messages per second: the
+ * default is min(default rate, cap / jobs) each; a requested rate is refused when `jobs`
+ * times it is above the cap (the message says the most each may use).
+ */
+export function requestRateOf(requested: number | undefined, jobs: number, cap: number, defaultRate: number): { ok: true; rate: number } | { ok: false; message: string } {
+  const each = Math.floor(cap / Math.max(1, jobs));
+  if (each < 1) return { ok: false, message: `This replay starts ${jobs} jobs (one per consumer) and the rate cap is ${cap}/s in all: not even 1/s each. Replay fewer consumers at a time.` };
+  if (requested === undefined) return { ok: true, rate: Math.min(defaultRate, each) };
+  if (requested * jobs <= cap) return { ok: true, rate: requested };
+  const spread = jobs > 1 ? ` This replay starts ${jobs} jobs (one per consumer), ${jobs} × ${requested}/s = ${jobs * requested}/s; at most ${each}/s each.` : '';
+  return { ok: false, message: `The replay rate cap is ${cap}/s.${spread}` };
+}
+
+/** A running job's rate: its requested rate, within its share of the cap in force now (the cap split over its request's jobs). */
+export function jobRateWithin(requested: number, cap: number, requestJobs: number): number {
+  return Math.max(1, Math.min(requested, Math.floor(cap / Math.max(1, requestJobs))));
+}

@@ -11,7 +11,7 @@ import type { Producer } from 'kafkajs';
 import type { Db, Prisma } from '../../adapters/prisma/client';
 import { replayTopicOf } from '../../backbone/consumer-definition';
 import { replaySelectionSchema, selectionFilter } from '../../domain/dlq/selection';
-import { replayHeadersOf, storedHeadersOf } from '../../domain/dlq/replay-rules';
+import { jobRateWithin, replayHeadersOf, storedHeadersOf } from '../../domain/dlq/replay-rules';
 import { PARKED_ERROR_CLASS, withFollowers } from '../../domain/dlq/sequencing';
 import { createTokenBucket, REPLAY_RATE_MAX, type TokenBucket } from '../../domain/dlq/token-bucket';
 import { AppError } from '../../errors';
@@ -24,6 +24,8 @@ export const dlqReplayParams = z.object({
   consumer: z.string().min(1).max(200),
   selection: replaySelectionSchema,
   ratePerSecond: z.number().int().min(1).max(REPLAY_RATE_MAX).default(200),
+  /** Jobs the request started (one per consumer): together they stay within the cap, so this one within cap / requestJobs. */
+  requestJobs: z.number().int().min(1).max(10_000).default(1),
   canary: z.number().int().min(0).max(10_000).default(10),
   maxInFlight: z.number().int().min(1).max(1_000_000).default(5_000),
   canaryTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
@@ -76,7 +78,7 @@ async function runReplay(ctx: JobContext<DlqReplayParams, DlqReplayCheckpoint>, 
     parkedBehindCount(db, { AND: [matching, afterCoordinates(after)] }),
   ]);
   const total = done + heads + parked;
-  const rate = createRate(db, p.ratePerSecond);
+  const rate = createRate(db, p.ratePerSecond, p.requestJobs);
   let lagCheckedAt = 0;
   ctx.progress(done, total, 0);
 
@@ -228,8 +230,8 @@ async function lateArrivals(db: Db, consumer: string, jobId: string): Promise<Ro
   return db.dlqMessage.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: originalOrder });
 }
 
-/** The job's rate, lowered (or raised up to its request) when an admin changes the cap while it runs; re-read once a second. */
-function createRate(db: Db, requested: number) {
+/** The job's rate, lowered (or raised up to its request) when an admin changes the cap while it runs (its share of it: cap / its request's jobs); re-read once a second. */
+function createRate(db: Db, requested: number, requestJobs: number) {
   let current: TokenBucket | null = null;
   let checkedAt = 0;
   return {
@@ -238,7 +240,7 @@ function createRate(db: Db, requested: number) {
       if (current && now - checkedAt < 1_000) return current;
       checkedAt = now;
       const setting = await db.dlqSetting.findUnique({ where: { id: 1 } }).catch(() => null);
-      const rate = setting ? Math.max(1, Math.min(requested, setting.rateCap)) : requested;
+      const rate = setting ? jobRateWithin(requested, setting.rateCap, requestJobs) : requested;
       // Burst = one batch: the time spent reading and marking a batch earns the tokens of the
       // next (a smaller burst would drop them and the rate would fall short of the target).
       if (!current || current.ratePerSecond !== rate) current = createTokenBucket({ ratePerSecond: rate, burst: batchSizeOf(rate), startMs: now });
