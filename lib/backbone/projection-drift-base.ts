@@ -83,6 +83,20 @@ export async function saveBase(tx: SqlTx, key: BaseKey, base: BaseRecord, built:
   );
 }
 
+/**
+ * Bases of the projection's other versions whose version table is gone (dropped after a
+ * swap): their rows tables dropped, their rows deleted. Run by cold builds, in the check's
+ * transaction.
+ */
+export async function dropOrphanBases(tx: SqlTx, key: BaseKey): Promise<string[]> {
+  const orphans = await tx.$queryRawUnsafe<Array<{ version: number; base_table: string }>>(
+    `DELETE FROM projection_drift_bases WHERE projection = $1 AND version <> $2 AND to_regclass(quote_ident(table_name)) IS NULL
+     RETURNING version, base_table`, key.projection, key.version,
+  );
+  for (const o of orphans) await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS ${checkedTableName(o.base_table)}`);
+  return orphans.map((o) => o.base_table);
+}
+
 /** A fresh, empty rows table for a cold build (an older one is replaced within the transaction). */
 export async function createBaseTable(tx: SqlTx, table: string): Promise<string> {
   const base = baseTableName(table);

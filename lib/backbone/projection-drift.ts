@@ -28,7 +28,7 @@ import { checkedTableName } from './projection-table';
 import { cutFilterSql, foldLog, type CutPoint } from './projection-rebuild';
 import { decodeLogged } from './recompute-projection';
 import {
-  appendRows, countDelta, createBaseTable, finishBaseTable, foldDelta, loadBase, saveBase, stampOf, tryLockBase,
+  appendRows, countDelta, createBaseTable, dropOrphanBases, finishBaseTable, foldDelta, loadBase, saveBase, stampOf, tryLockBase,
   type BaseKey, type BaseRecord,
 } from './projection-drift-base';
 
@@ -190,6 +190,7 @@ async function coldCheck<Row>(
   db: DriftDb, registry: EventRegistry, spec: DriftSpec<Row>, target: DriftTarget, options: DriftOptions, tx: SqlTx,
   stamp: string, cps: Array<CutPoint & { applied: string }>,
 ): Promise<Checked> {
+  await dropOrphanBases(tx, { projection: spec.definition.name, version: target.version });
   const baseTable = await createBaseTable(tx, target.table);
   const total = cps.reduce((n, c) => n + Number(c.applied), 0);
   const eventsRead = await recomputeInto(db, registry, spec, cps, tx, { ...options, total, table: baseTable, append: true });

@@ -5,7 +5,8 @@
 // incrementally, exactly as a cold check finds them; a clean projection under new events
 // shows none; a changed stamp or bucket count, a checkpoint behind the base, and a base
 // edited, emptied or dropped behind the check's back each make the check cold (the base
-// is never silently trusted); two checks at once leave a consistent base.
+// is never silently trusted); bases of dropped versions are removed by the next cold build;
+// two checks at once leave a consistent base.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { pgDriftDb } from '@/lib/adapters/postgres/event-log-stream';
@@ -165,6 +166,27 @@ describe('incremental drift check', () => {
     expect(both.mode).toBe('cold');
     expect(counts(both)).toEqual({ missing: 0, extra: 0, different: 1 });
     await db.$executeRawUnsafe(`UPDATE ${TABLE} SET orders_cancelled = orders_cancelled - 1 WHERE customer_id = 'e-000'`);
+  }, 120_000);
+
+  it('a cold build drops the bases of versions whose table is gone, and keeps the others', async () => {
+    for (const [version, table] of [[7, 'customer_stats_v7'], [8, 'customer_stats_v8']] as const) {
+      await db.$executeRawUnsafe(`CREATE UNLOGGED TABLE ${table}__drift_base (LIKE ${TABLE})`);
+      await db.$executeRawUnsafe(
+        `INSERT INTO projection_drift_bases (projection, version, table_name, base_table, stamp, buckets, cut, checksums, rows, events, built_at, updated_at)
+         VALUES ('customer-stats', $1, $2, $3, 'x', 64, '[]', '{}', 0, 0, now(), now())`, version, table, `${table}__drift_base`,
+      );
+    }
+    await db.$executeRawUnsafe(`CREATE TABLE customer_stats_v8 (LIKE ${TABLE})`); // v8 still exists, v7 was dropped
+    try {
+      expect((await check('customer-stats', { cold: true })).mode).toBe('cold');
+      const left = await db.$queryRawUnsafe<Array<{ version: number }>>(`SELECT version FROM projection_drift_bases WHERE projection = 'customer-stats' ORDER BY version`);
+      expect(left.map((r) => r.version)).toEqual([1, 8]);
+      const tables = await db.$queryRawUnsafe<Array<{ t: string | null }>>(`SELECT to_regclass('customer_stats_v7__drift_base')::text AS t UNION ALL SELECT to_regclass('customer_stats_v8__drift_base')::text`);
+      expect(tables.map((r) => r.t)).toEqual([null, 'customer_stats_v8__drift_base']);
+    } finally {
+      await db.$executeRawUnsafe(`DROP TABLE IF EXISTS customer_stats_v8, customer_stats_v8__drift_base, customer_stats_v7__drift_base`);
+      await db.$executeRawUnsafe(`DELETE FROM projection_drift_bases WHERE version IN (7, 8)`);
+    }
   }, 120_000);
 
   it('two checks at once: one waits for the other, both right, and the base they leave is consistent', async () => {
