@@ -10,25 +10,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { Kafka, Producer } from 'kafkajs';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
-import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
-import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consumer-runtime';
+import type { Producer } from 'kafkajs';
+import type { Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import { prismaProcessorDeps, type PrismaTx } from '@/lib/adapters/prisma/processor-ports';
 import { createMessageProcessor } from '@/lib/backbone/processor';
-import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { replayDlqMessages, type ReplayDeps } from '@/lib/app/replay-dlq-messages';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import type { SessionUser } from '@/lib/domain/session-user';
 import { AppError } from '@/lib/errors';
-import { createJobKindRegistry } from '@/lib/jobs/job-kind';
-import { startJobQueue, type JobQueue } from '@/lib/jobs/job-queue';
-import { createJobRunner, type JobRunner } from '@/lib/jobs/job-runner';
-import { createDlqReplayJob } from '@/lib/jobs/kinds/dlq-replay';
-import { getJob } from '@/lib/read/get-job';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { kafkaBrokers } from '../support/kafka';
+import { startDlqReplayHarness, type DlqReplayHarness } from '../support/dlq-replay-harness';
 import { waitFor } from '../support/wait-for';
 
 const suffix = randomUUID().slice(0, 8);
@@ -37,15 +29,9 @@ const consumerName = `dlq-seq-inflight-${suffix}`;
 const operator: SessionUser = { id: randomUUID(), email: 'op@example.com', name: 'Op', role: 'operator' };
 const limits: ReplayDeps['limits'] = { confirmOver: 100, approvalOver: 10_000, rateCap: 2_000, canary: 0, maxInFlight: 5_000, canaryTimeoutMs: 20_000, actionsPerMinute: 1_000 };
 
-let database: TestDatabase;
+let harness: DlqReplayHarness;
 let db: Db;
-let kafka: Kafka;
 let producer: Producer;
-let consumer: RunningConsumer;
-let queue: JobQueue;
-let runner: JobRunner;
-const replayKind = createDlqReplayJob(async () => ({ db, producer }));
-const kinds = createJobKindRegistry([replayKind]);
 
 /** Event ids that fail permanently while listed. */
 const broken = new Set<string>();
@@ -81,36 +67,14 @@ const rowOf = (eventId: string) => db.dlqMessage.findFirst({ where: { consumer: 
 const appliedOrder = async (orderId: string) => (await db.notification.findMany({ where: { orderId }, orderBy: { id: 'asc' } })).map((n) => n.eventId);
 
 beforeAll(async () => {
-  database = await createTestDatabase('dlq_seq_inflight');
-  db = createDb(database.url, { poolSize: 8 });
-  kafka = createKafka({ brokers: kafkaBrokers(), clientId: `test-${suffix}` });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 1 }]);
-  await admin.disconnect();
-  producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  consumer = await startConsumer(
-    sequenced,
-    { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => topic }), maxMessageBytes: 1024 * 1024 },
-    { kafka, groupPrefix: `t-${suffix}`, fromBeginning: true, replayTopicPartitions: 1 },
-  );
-  queue = await startJobQueue({ databaseUrl: database.url, maintain: false });
-  runner = createJobRunner({ db, queue, kinds, concurrency: 1, shutdownTimeoutMs: 2_000, pollMs: 100, heartbeatMs: 200, staleAfterMs: 1_500, sweepMs: 300, logger: { info: () => {}, warn: () => {} } });
-  runner.start();
+  harness = await startDlqReplayHarness({
+    database: 'dlq_seq_inflight', suffix, consumer: sequenced, partitions: 1, poolSize: 8, idempotentProducer: true, jobRunner: true, runnerConcurrency: 1, replayTopicPartitions: 1,
+  });
+  ({ db, producer } = harness);
 }, 120_000);
 
 afterAll(async () => {
-  await runner?.stop();
-  await queue?.stop();
-  await consumer?.stop();
-  await producer?.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic, replayTopicOf(consumerName)] }).catch(() => undefined);
-  await admin.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
+  await harness?.stop();
 });
 
 describe('sequenced dead-lettering: an event arriving while its head is replayed', () => {
@@ -125,7 +89,7 @@ describe('sequenced dead-lettering: an event arriving while its head is replayed
 
     const late = envelope(orderId);
     hold = { eventId: head.id, held: false, releaseWhen: async () => (await rowOf(late.id))?.status === 'parked' };
-    const { jobs } = await replayDlqMessages({ db, kinds, queue, limits, now: () => new Date() }, operator, { selection: { by: 'ids', ids: [headRow.id] } });
+    const { jobs } = await replayDlqMessages(harness.replayDeps(limits), operator, { selection: { by: 'ids', ids: [headRow.id] } });
     await waitFor('the head\'s replay held in the handler', async () => hold!.held, 30_000);
     expect((await rowOf(head.id))?.status).toBe('replaying');
     const [sent] = await send([late]);
@@ -135,10 +99,7 @@ describe('sequenced dead-lettering: an event arriving while its head is replayed
     expect(await replica.process([message], { onDone: () => {} })).toBe(true);
     expect((await rowOf(late.id))?.parkedBehind).toBe(headRow.id);
 
-    const job = await waitFor('the replay job to finish', async () => {
-      const j = await getJob(db, jobs[0]!.job.id);
-      return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : null;
-    }, 60_000);
+    const job = await harness.finished(jobs[0]!.job.id);
     expect(job.state).toBe('succeeded');
     const handled = await waitFor('all three handled', async () => {
       const rows = await Promise.all([head, follower, late].map((e) => rowOf(e.id)));

@@ -33,8 +33,12 @@ export interface DlqReplayHarnessOptions {
   poolSize: number;
   /** An idempotent producer with one request in flight (kafkajs's plain producer otherwise). */
   idempotentProducer?: boolean;
-  /** An in-process job queue and runner for dlq.replay jobs (fast polling, concurrency 2). */
+  /** An in-process job queue and runner for dlq.replay jobs (fast polling). */
   jobRunner?: boolean;
+  /** The runner's concurrency (2 unless given). */
+  runnerConcurrency?: number;
+  /** Partitions of the consumer's replay topic when the consumer creates it (the runtime's default unless given). */
+  replayTopicPartitions?: number;
 }
 
 export interface DlqReplayHarness {
@@ -88,12 +92,12 @@ export async function startDlqReplayHarness(o: DlqReplayHarnessOptions): Promise
     consumer = await startConsumer(
       o.consumer,
       { db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => topic }), maxMessageBytes: 1024 * 1024 },
-      { kafka, groupPrefix: `t-${o.suffix}`, fromBeginning: true },
+      { kafka, groupPrefix: `t-${o.suffix}`, fromBeginning: true, ...(o.replayTopicPartitions ? { replayTopicPartitions: o.replayTopicPartitions } : {}) },
     );
     const replayKind = createDlqReplayJob(async () => ({ db: db!, producer: producer! }));
     if (o.jobRunner) {
       queue = await startJobQueue({ databaseUrl: database.url, maintain: false });
-      runner = createJobRunner({ db, queue, kinds: createJobKindRegistry([replayKind]), concurrency: 2, shutdownTimeoutMs: 2_000, logger: { info: () => {}, warn: () => {} }, ...fastJobs });
+      runner = createJobRunner({ db, queue, kinds: createJobKindRegistry([replayKind]), concurrency: o.runnerConcurrency ?? 2, shutdownTimeoutMs: 2_000, logger: { info: () => {}, warn: () => {} }, ...fastJobs });
       runner.start();
     }
     const [readyDb, readyQueue] = [db, queue];
