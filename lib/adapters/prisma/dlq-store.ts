@@ -63,6 +63,9 @@ export async function storeDeadLetter(db: Db | Prisma.TransactionClient, letter:
  * A replay of row `letter.replayOf` failed again: that row's attempt history grows
  * (numbered on from its last attempt) and it is open again; no new row. Null when
  * the row is not this consumer's (then the letter is stored as a row of its own).
+ * It was applied, so nothing of its subject came before it: it is the subject's head,
+ * behind nothing (a follower that failed after its head was applied must not keep
+ * pointing at that resolved head, or no replay would ever select it).
  */
 async function failedAgain(db: Db | Prisma.TransactionClient, letter: DeadLetter, common: { errorClass: string; errorCode: string; errorMessage: string; errorStack: string | null; causeKey: string }): Promise<string | null> {
   const rows = await db.$queryRawUnsafe<{ attempt_count: number }[]>(
@@ -71,7 +74,8 @@ async function failedAgain(db: Db | Prisma.TransactionClient, letter: DeadLetter
   const next = letter.attempts.map((a, i) => ({ ...a, attempt: rows[0]!.attempt_count + i + 1 }));
   await db.$executeRawUnsafe(
     `UPDATE dlq_messages SET attempts = attempts || $2::jsonb, attempt_count = attempt_count + $3, error_class = $4, error_code = $5,
-            error_message = $6, error_stack = $7, cause_key = $8, last_failed_at = $9, status = 'open', status_changed_at = $9
+            error_message = $6, error_stack = $7, cause_key = $8, last_failed_at = $9, status = 'open', status_changed_at = $9,
+            parked_behind = NULL
       WHERE id = $1::uuid`,
     letter.replayOf, JSON.stringify(next), next.length, common.errorClass, common.errorCode, common.errorMessage, common.errorStack, common.causeKey, letter.failedAt);
   return letter.replayOf!;
