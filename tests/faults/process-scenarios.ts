@@ -82,9 +82,9 @@ export function rebalanceStorm(atSeconds: number, untilSeconds: number, holdSeco
           const extras = [`consumers-extra-${++made}`, `consumers-extra-${++made}`];
           const pids = extras.map((id) => ctx.sys.startWorker({ name: 'consumers', id }).child()?.pid);
           say(`members ${memberCount(known)}; started 2 more (pids ${pids.join(', ')})`);
-          const joined = await newMembersJoined(admin, known, 2, 120_000);
+          const joined = await newMembersJoined(admin, known, 2, 240_000);
           if (joined === null) joinFailures++;
-          say(joined === null ? 'the 2 had not joined every group after 120 s' : `both joined every group after ${joined.toFixed(0)} s (members ${memberCount(await groupMembers(admin))})`);
+          say(joined === null ? 'the 2 had not joined every group after 240 s' : `both joined every group after ${joined.toFixed(0)} s (members ${memberCount(await groupMembers(admin))})`);
           await sleep(holdSeconds * 1000);
           const before = memberCount(await groupMembers(admin));
           const [a, b] = await Promise.all([ctx.sys.stopWorker(extras[0]!, 'SIGTERM'), ctx.sys.stopWorker(extras[1]!, 'SIGKILL')]);
