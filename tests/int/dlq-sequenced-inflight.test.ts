@@ -9,82 +9,41 @@
 // left `open`, a new head an operator had to find and replay).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
-import type { Producer } from 'kafkajs';
-import type { Db } from '@/lib/adapters/prisma/client';
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
-import { prismaProcessorDeps, type PrismaTx } from '@/lib/adapters/prisma/processor-ports';
+import { prismaProcessorDeps } from '@/lib/adapters/prisma/processor-ports';
 import { createMessageProcessor } from '@/lib/backbone/processor';
-import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
-import { replayDlqMessages, type ReplayDeps } from '@/lib/app/replay-dlq-messages';
+import { replayDlqMessages } from '@/lib/app/replay-dlq-messages';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
-import type { SessionUser } from '@/lib/domain/session-user';
-import { AppError } from '@/lib/errors';
-import { startDlqReplayHarness, type DlqReplayHarness } from '../support/dlq-replay-harness';
+import type { DlqReplayHarness } from '../support/dlq-replay-harness';
+import { sequencedDlqTest, sequencedOperator as operator, sequencedReplayLimits as limits } from '../support/dlq-sequenced-helpers';
 import { waitFor } from '../support/wait-for';
 
-const suffix = randomUUID().slice(0, 8);
-const topic = `t-dlq-seq-inflight-${suffix}`;
-const consumerName = `dlq-seq-inflight-${suffix}`;
-const operator: SessionUser = { id: randomUUID(), email: 'op@example.com', name: 'Op', role: 'operator' };
-const limits: ReplayDeps['limits'] = { confirmOver: 100, approvalOver: 10_000, rateCap: 2_000, canary: 0, maxInFlight: 5_000, canaryTimeoutMs: 20_000, actionsPerMinute: 1_000 };
-
-let harness: DlqReplayHarness;
-let db: Db;
-let producer: Producer;
-
-/** Event ids that fail permanently while listed. */
-const broken = new Set<string>();
 /** The handler holds this event until `releaseWhen` is true (15 s at most). */
 let hold: { eventId: string; releaseWhen: () => Promise<boolean>; held: boolean } | null = null;
 
-const sequenced: ConsumerDefinition<PrismaTx> = {
-  name: consumerName,
-  topics: [topic],
-  handles: ['orders.OrderPlaced'],
-  retry: { maxAttempts: 1, baseMs: 10, maxMs: 20 },
-  sequenced: true,
-  async handle(event, ctx) {
-    if (broken.has(event.id)) throw new AppError('permanent', `mail server refused message ${event.id}`);
-    if (hold?.eventId === event.id) {
-      hold.held = true;
-      const { releaseWhen } = hold;
-      await waitFor('the late event parked while the head is held', releaseWhen, 15_000);
-    }
-    await ctx.tx.notification.create({ data: { eventId: event.id, orderId: (event.data as { orderId: string }).orderId, kind: event.type } });
-  },
-};
+const t = sequencedDlqTest('dlq-seq-inflight', async (event) => {
+  if (hold?.eventId !== event.id) return;
+  hold.held = true;
+  const { releaseWhen } = hold;
+  await waitFor('the late event parked while the head is held', releaseWhen, 15_000);
+});
+const { broken, envelope, send, rowOf, appliedOrder, headWithParked, topic } = t;
 
-function envelope(orderId: string) {
-  return {
-    specversion: '1.0', id: uuidv7(), type: 'orders.OrderPlaced', version: 2, time: new Date().toISOString(), source: '/test',
-    subject: orderId, datacontenttype: 'application/json', trace_id: 'ab'.repeat(16),
-    data: { orderId, customerId: 'c-seq', amountCents: 1000, currency: 'EUR', channel: 'api' },
-  };
-}
-const send = (events: ReturnType<typeof envelope>[]) => producer.send({ topic, acks: -1, messages: events.map((e) => ({ key: e.subject, value: JSON.stringify(e) })) });
-const rowOf = (eventId: string) => db.dlqMessage.findFirst({ where: { consumer: consumerName, eventId } });
-const appliedOrder = async (orderId: string) => (await db.notification.findMany({ where: { orderId }, orderBy: { id: 'asc' } })).map((n) => n.eventId);
+let harness: DlqReplayHarness;
 
 beforeAll(async () => {
-  harness = await startDlqReplayHarness({
-    database: 'dlq_seq_inflight', suffix, consumer: sequenced, partitions: 1, poolSize: 8, idempotentProducer: true, jobRunner: true, runnerConcurrency: 1, replayTopicPartitions: 1,
-  });
-  ({ db, producer } = harness);
+  harness = await t.start({ database: 'dlq_seq_inflight', partitions: 1, runnerConcurrency: 1, replayTopicPartitions: 1 });
 }, 120_000);
 
 afterAll(async () => {
-  await harness?.stop();
+  await t.stop();
 });
 
 describe('sequenced dead-lettering: an event arriving while its head is replayed', () => {
   it('is applied after the head and its follower, in original order, by the same replay; nothing is left open', async () => {
     const orderId = randomUUID();
     const [head, follower] = [envelope(orderId), envelope(orderId)];
-    broken.add(head.id);
-    await send([head, follower]);
-    await waitFor('the head dead-lettered, its follower parked', async () => (await rowOf(follower.id))?.status === 'parked', 30_000);
-    const headRow = (await rowOf(head.id))!;
+    const headRow = await headWithParked([head, follower]);
     broken.delete(head.id);
 
     const late = envelope(orderId);
@@ -94,7 +53,7 @@ describe('sequenced dead-lettering: an event arriving while its head is replayed
     expect((await rowOf(head.id))?.status).toBe('replaying');
     const [sent] = await send([late]);
     // The replica handles it: parked behind the head, whose replay is in flight (the hold ends then).
-    const replica = createMessageProcessor(sequenced, prismaProcessorDeps({ db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => topic }) }));
+    const replica = createMessageProcessor(t.consumer, prismaProcessorDeps({ db: harness.db, registry: createOrderEventRegistry(), outbox: createOutboxWriter({ source: '/test', topicFor: () => topic }) }));
     const message = { topic, partition: 0, offset: sent!.baseOffset!, key: Buffer.from(late.subject), value: Buffer.from(JSON.stringify(late)), headers: [] };
     expect(await replica.process([message], { onDone: () => {} })).toBe(true);
     expect((await rowOf(late.id))?.parkedBehind).toBe(headRow.id);
@@ -108,7 +67,7 @@ describe('sequenced dead-lettering: an event arriving while its head is replayed
     const states = await Promise.all([head, follower, late].map(async (e) => (await rowOf(e.id))?.status));
     expect({ handled, states }).toEqual({ handled: true, states: ['resolved', 'resolved', 'resolved'] });
     expect(await appliedOrder(orderId)).toEqual([head.id, follower.id, late.id]);
-    expect(await db.dlqMessage.count({ where: { consumer: consumerName, status: { in: ['open', 'parked', 'replaying'] } } })).toBe(0);
+    expect(await t.unsettledCount()).toBe(0);
     expect(job.progress).toMatchObject({ done: 3 });
   }, 120_000);
 });

@@ -6,78 +6,30 @@
 // checked from the effect table's sequence (notifications.id).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
-import type { Producer } from 'kafkajs';
 import type { Db } from '@/lib/adapters/prisma/client';
-import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
-import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { replayDlqMessages, type ReplayDeps } from '@/lib/app/replay-dlq-messages';
 import { discardDlqMessages } from '@/lib/app/discard-dlq-messages';
-import type { SessionUser } from '@/lib/domain/session-user';
-import { AppError } from '@/lib/errors';
-import { startDlqReplayHarness, type DlqReplayHarness } from '../support/dlq-replay-harness';
+import type { DlqReplayHarness } from '../support/dlq-replay-harness';
+import { sequencedDlqTest, sequencedOperator as operator, sequencedReplayLimits } from '../support/dlq-sequenced-helpers';
 import { waitFor } from '../support/wait-for';
 
-const suffix = randomUUID().slice(0, 8);
-const topic = `t-dlq-seq-${suffix}`;
-const consumerName = `dlq-seq-${suffix}`;
-const operator: SessionUser = { id: randomUUID(), email: 'op@example.com', name: 'Op', role: 'operator' };
+const t = sequencedDlqTest('dlq-seq');
+const { broken, envelope, send, rowOf, appliedOrder, headWithParked } = t;
 
 let harness: DlqReplayHarness;
 let db: Db;
-let producer: Producer;
-/** Event ids that fail permanently while listed. */
-const broken = new Set<string>();
 
-const sequenced: ConsumerDefinition<PrismaTx> = {
-  name: consumerName,
-  topics: [topic],
-  handles: ['orders.OrderPlaced'],
-  retry: { maxAttempts: 1, baseMs: 10, maxMs: 20 },
-  sequenced: true,
-  async handle(event, ctx) {
-    const data = event.data as { orderId: string };
-    if (broken.has(event.id)) throw new AppError('permanent', `mail server refused message ${event.id}`);
-    await ctx.tx.notification.create({ data: { eventId: event.id, orderId: data.orderId, kind: event.type } });
-  },
-};
-
-function envelope(orderId: string) {
-  return {
-    specversion: '1.0', id: uuidv7(), type: 'orders.OrderPlaced', version: 2, time: new Date().toISOString(), source: '/test',
-    subject: orderId, datacontenttype: 'application/json', trace_id: 'ab'.repeat(16),
-    data: { orderId, customerId: 'c-seq', amountCents: 1000, currency: 'EUR', channel: 'api' },
-  };
-}
-
-const limits: ReplayDeps['limits'] = { confirmOver: 100, approvalOver: 10_000, rateCap: 2_000, canary: 1, maxInFlight: 5_000, canaryTimeoutMs: 20_000, actionsPerMinute: 1_000 };
+const limits: ReplayDeps['limits'] = { ...sequencedReplayLimits, canary: 1 };
 const deps = (): ReplayDeps => harness.replayDeps(limits);
 const finished = (jobId: string) => harness.finished(jobId);
 
-const send = (events: ReturnType<typeof envelope>[]) =>
-  producer.send({ topic, acks: -1, messages: events.map((e) => ({ key: e.subject, value: JSON.stringify(e) })) });
-
-const rowOf = (eventId: string) => db.dlqMessage.findFirst({ where: { consumer: consumerName, eventId } });
-const appliedOrder = async (orderId: string) => (await db.notification.findMany({ where: { orderId }, orderBy: { id: 'asc' } })).map((n) => n.eventId);
-
-/** Sends `events` of one subject with the first failing; waits until it is dead-lettered and the rest parked. */
-async function headWithParked(events: ReturnType<typeof envelope>[]) {
-  broken.add(events[0]!.id);
-  await send(events);
-  await waitFor('the head dead-lettered and the rest parked', async () => {
-    const rows = await db.dlqMessage.findMany({ where: { consumer: consumerName, eventId: { in: events.map((e) => e.id) } } });
-    return rows.length === events.length && rows.filter((r) => r.status === 'parked').length === events.length - 1;
-  }, 30_000);
-  return (await rowOf(events[0]!.id))!;
-}
-
 beforeAll(async () => {
-  harness = await startDlqReplayHarness({ database: 'dlq_sequenced', suffix, consumer: sequenced, partitions: 2, poolSize: 8, idempotentProducer: true, jobRunner: true });
-  ({ db, producer } = harness);
+  harness = await t.start({ database: 'dlq_sequenced', partitions: 2 });
+  ({ db } = harness);
 }, 120_000);
 
 afterAll(async () => {
-  await harness?.stop();
+  await t.stop();
 });
 
 describe('sequenced dead-lettering', () => {
