@@ -3,37 +3,31 @@
 // route wrapper accepts a token for /api/metrics and GET /api/consumers only.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { NextRequest } from 'next/server';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
+import type { Db } from '@/lib/adapters/prisma/client';
 import { createApiToken } from '@/lib/app/create-api-token';
 import { revokeApiToken } from '@/lib/app/revoke-api-token';
 import { bearerTokenOf, verifyApiToken } from '@/lib/auth/api-token';
 import { listApiTokens } from '@/lib/read/list-api-tokens';
 import { insertLagSamples } from '@/lib/adapters/prisma/samples-store';
 import type { SessionUser } from '@/lib/domain/session-user';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { openRouteTestDatabase, type RouteTestDatabase } from '../support/route-test-database';
 
-let database: TestDatabase;
+let context: RouteTestDatabase;
 let db: Db;
 let sql: pg.Client;
 const admin: SessionUser = { id: '00000000-0000-4000-8000-000000000001', email: 'admin@example.com', name: null, role: 'admin' };
 const viewer: SessionUser = { id: '00000000-0000-4000-8000-000000000002', email: 'viewer@example.com', name: null, role: 'viewer' };
 
 beforeAll(async () => {
-  database = await createTestDatabase('api_tokens');
-  db = createDb(database.url, { poolSize: 4 });
-  sql = new pg.Client({ connectionString: database.url });
-  await sql.connect();
-  // The route handlers build their context from the console's environment.
-  process.env.DATABASE_URL = database.url;
-  process.env.NEXTAUTH_SECRET = 'x'.repeat(40);
+  // The route handlers build their context from the console's environment (set by openRouteTestDatabase).
+  context = await openRouteTestDatabase('api_tokens');
+  ({ db, sql } = context);
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await db?.$disconnect();
-  await database?.drop();
+  await context?.close();
 });
 
 const audit = async (action: string) =>

@@ -4,36 +4,31 @@
 // to /wall and redirects to a clean /wall; revoking ends it. The wall's figures come from
 // the stored check states and incidents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { NextRequest } from 'next/server';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
+import type { Db } from '@/lib/adapters/prisma/client';
 import { createApiToken } from '@/lib/app/create-api-token';
 import { revokeApiToken } from '@/lib/app/revoke-api-token';
 import { verifyApiToken, verifyWallToken } from '@/lib/auth/api-token';
 import { getWallStatus } from '@/lib/read/get-wall-status';
 import { WALL_COOKIE } from '@/lib/domain/checks/wall';
 import type { SessionUser } from '@/lib/domain/session-user';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { openRouteTestDatabase, type RouteTestDatabase } from '../support/route-test-database';
 
-let database: TestDatabase;
+let context: RouteTestDatabase;
 let db: Db;
 let sql: pg.Client;
 const admin: SessionUser = { id: '00000000-0000-4000-8000-000000000001', email: 'admin@example.com', name: null, role: 'admin' };
 const operator: SessionUser = { id: '00000000-0000-4000-8000-000000000003', email: 'operator@example.com', name: null, role: 'operator' };
 
 beforeAll(async () => {
-  database = await createTestDatabase('checks_wall');
-  db = createDb(database.url, { poolSize: 4 });
-  sql = new pg.Client({ connectionString: database.url });
-  await sql.connect();
-  process.env.DATABASE_URL = database.url;
-  process.env.NEXTAUTH_SECRET = 'x'.repeat(40);
+  // The route handlers build their context from the console's environment (set by openRouteTestDatabase).
+  context = await openRouteTestDatabase('checks_wall');
+  ({ db, sql } = context);
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await db?.$disconnect();
-  await database?.drop();
+  await context?.close();
 });
 
 const bearer = (path: string, token: string) => new NextRequest(`http://localhost:3000${path}`, { headers: { authorization: `Bearer ${token}` } });
