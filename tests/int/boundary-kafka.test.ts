@@ -12,7 +12,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import type { Kafka, Producer } from 'kafkajs';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
@@ -25,6 +24,7 @@ import { decodeMessage } from '@/lib/domain/events/decode';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { kafkaBrokers } from '../support/kafka';
 import { sqlCounter } from '../support/sql-count';
+import { orderPlacedEnvelope } from '../support/order-envelope';
 import { waitFor } from '../support/wait-for';
 
 const SEED = 20261128;
@@ -75,20 +75,8 @@ const groupB: ConsumerDefinition<PrismaTx> = {
 };
 const groups = [groupA, groupB];
 
-function envelope(overrides: Record<string, unknown> = {}, data: Record<string, unknown> = {}) {
-  const orderId = randomUUID();
-  return {
-    specversion: '1.0',
-    id: uuidv7(),
-    type: 'orders.OrderPlaced',
-    version: 2,
-    time: new Date().toISOString(),
-    source: '/test/boundary',
-    subject: orderId,
-    datacontenttype: 'application/json',
-    data: { orderId, customerId: 'c-1', amountCents: 1000, currency: 'EUR', channel: 'api', ...data },
-    ...overrides,
-  } as Record<string, unknown>;
+function envelope(overrides: Record<string, unknown> = {}, data: Record<string, unknown> = {}): Record<string, unknown> {
+  return orderPlacedEnvelope({ source: '/test/boundary', overrides, data });
 }
 
 /** What docs/consumers.md's failure policy says a group does with these bytes (decoded as the consumer does). */

@@ -2,7 +2,6 @@
 // dead-lettering and every kind of bad input, each with a defined outcome.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import type { Kafka, Producer } from 'kafkajs';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { createKafka, ensureTopics } from '@/lib/adapters/kafka/kafka-client';
@@ -13,6 +12,7 @@ import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
 import { AppError } from '@/lib/errors';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { orderPlacedEnvelope } from '../support/order-envelope';
 import { waitFor } from '../support/wait-for';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -27,21 +27,7 @@ let consumer: RunningConsumer;
 const failuresSoFar = new Map<string, number>();
 
 function envelope(overrides: Record<string, unknown> = {}, data: Record<string, unknown> = {}) {
-  const orderId = randomUUID();
-  return {
-    specversion: '1.0',
-    id: uuidv7(),
-    type: 'orders.OrderPlaced',
-    version: 2,
-    time: new Date().toISOString(),
-    source: '/test',
-    subject: orderId,
-    datacontenttype: 'application/json',
-    trace_id: 'ab'.repeat(16),
-    traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`,
-    data: { orderId, customerId: 'c-1', amountCents: 1000, currency: 'EUR', channel: 'api', ...data },
-    ...overrides,
-  };
+  return orderPlacedEnvelope({ trace: { trace_id: 'ab'.repeat(16), traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` }, overrides, data });
 }
 
 async function send(value: Buffer | string, key = 'k', headers: Record<string, string> = {}) {
