@@ -17,7 +17,7 @@ import { requireDlqRole, throttleDlq } from './dlq-guard';
 import { recordAudit } from './record-audit';
 import { startJob } from './start-job';
 
-export const discardRequestSchema = z.object({
+export const discardRequestSchema = z.strictObject({
   ids: z.array(z.uuid()).min(1).max(1_000),
   reason: operatorText(3, 1_000, 'say why (at least 3 characters)'),
 });

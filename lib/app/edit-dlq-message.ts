@@ -12,7 +12,7 @@ import { AppError } from '../errors';
 import { requireDlqRole, throttleDlq } from './dlq-guard';
 import { recordAudit } from './record-audit';
 
-export const editRequestSchema = z.object({
+export const editRequestSchema = z.strictObject({
   id: z.uuid(),
   data: z.record(z.string(), z.unknown()),
   reason: operatorText(3, 1_000),

@@ -18,7 +18,8 @@ import { previewDlqReplay, type ReplayLimits, type ReplayPreview } from './previ
 import { recordAudit } from './record-audit';
 import { activeJobConflict, checkJobRequest, insertJob, type StartJobDeps } from './start-job';
 
-export const replayRequestSchema = z.object({
+/** Strict: a misspelt `dryRun` must not start a real replay. */
+export const replayRequestSchema = z.strictObject({
   selection: replaySelectionSchema,
   dryRun: z.boolean().default(false),
   /** The preview's confirmText, typed back, when its gate is `typed` or `approval`. */

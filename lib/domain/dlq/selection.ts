@@ -24,11 +24,16 @@ export const dlqFilterSchema = z.object({
 });
 export type DlqFilter = z.infer<typeof dlqFilterSchema>;
 
+/**
+ * What a replay acts on. Strict, unlike the list reads' query: an unknown or misspelt
+ * field (`treceId`, `consumr`) is refused instead of dropped, since dropping it would
+ * widen the selection of a destructive action.
+ */
 export const replaySelectionSchema = z.discriminatedUnion('by', [
-  z.object({ by: z.literal('ids'), ids: z.array(z.uuid()).min(1).max(10_000) }),
-  z.object({ by: z.literal('cause'), cause: z.string().regex(causeKeyPattern) }),
-  z.object({ by: z.literal('trace'), traceId: z.string().regex(/^[0-9a-f]{32}$/) }),
-  z.object({ by: z.literal('filter'), filter: dlqFilterSchema }),
+  z.strictObject({ by: z.literal('ids'), ids: z.array(z.uuid()).min(1).max(10_000) }),
+  z.strictObject({ by: z.literal('cause'), cause: z.string().regex(causeKeyPattern) }),
+  z.strictObject({ by: z.literal('trace'), traceId: z.string().regex(/^[0-9a-f]{32}$/) }),
+  z.strictObject({ by: z.literal('filter'), filter: z.strictObject(dlqFilterSchema.shape) }),
 ]);
 export type ReplaySelection = z.infer<typeof replaySelectionSchema>;
 

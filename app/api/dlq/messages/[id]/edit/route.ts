@@ -7,6 +7,6 @@ export const dynamic = 'force-dynamic';
 
 /** Stores an edited `data` as a new version after checking it against the event type's schema: { data, reason } → { id, version }. */
 export const POST = apiRoute(
-  { action: 'dlq.edit', body: z.object({ data: z.record(z.string(), z.unknown()), reason: z.string() }) },
+  { action: 'dlq.edit', body: z.strictObject({ data: z.record(z.string(), z.unknown()), reason: z.string() }) },
   async ({ ctx, user, body, params }) => editDlqMessage(consoleDlqDeps(ctx), user, { id: params.id ?? '', ...body }),
 );
