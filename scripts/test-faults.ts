@@ -7,7 +7,7 @@
 //   npm run test:faults -- --runs 1 --only pg-restart-and-broker-kill
 //   npm run test:faults -- --rate 40 --only broker-sigkill,broker-sigterm --append
 //
-// Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (130, about 500 events/s),
+// Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (130: about 500 events/s asked; 151-223 reached here),
 // --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
 // (keep the existing file's rows and add these runs after them),
 // --rerender (run nothing; write --out again from the results embedded in it),
