@@ -28,9 +28,8 @@ import { startProjectionRebuild } from '@/lib/app/start-projection-rebuild';
 import { swapProjectionVersion } from '@/lib/app/swap-projection-version';
 import { dropProjectionVersion } from '@/lib/app/drop-projection-version';
 import { cancelJob } from '@/lib/app/cancel-job';
-import { createOrderEventRegistry, latestVersion, ORDERS_TOPIC, type OrderEvent } from '@/lib/demo/orders/events';
+import { createOrderEventRegistry, ORDERS_TOPIC } from '@/lib/demo/orders/events';
 import { registeredDemoProjections } from '@/lib/demo/projections';
-import type { NewEvent } from '@/lib/domain/events/envelope';
 import type { EventRegistry } from '@/lib/domain/events/registry';
 import type { SessionUser } from '@/lib/domain/session-user';
 import { createJobKindRegistry } from '@/lib/jobs/job-kind';
@@ -43,6 +42,7 @@ import { getJob } from '@/lib/read/get-job';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { customerStatsDrift } from '../support/demo-projection-checks';
 import { waitFor } from '../support/wait-for';
+import { customerIds, placeOrders } from '../support/projection-feed';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PARTITIONS = 4;
@@ -88,17 +88,6 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function order(customerId: string, n: number): NewEvent[] {
-  const orderId = randomUUID();
-  const ref = { orderId, customerId };
-  const facts: OrderEvent[] = [
-    { type: 'orders.OrderPlaced', data: { ...ref, amountCents: 100 + n, currency: 'EUR', channel: 'api' } },
-    { type: 'payments.PaymentAuthorized', data: { ...ref, amountCents: 100 + n, currency: 'EUR', paymentId: randomUUID() } },
-  ];
-  if (n % 3 === 0) facts.push({ type: 'orders.OrderCancelled', data: { ...ref, reason: 'changed mind' } });
-  return facts.map((f) => ({ type: f.type, version: latestVersion[f.type], subject: orderId, data: f.data }));
-}
-
 /**
  * Appends orders to the outbox, gives each event a partition (by order) and an
  * offset, applies them through the live consumers' batch handlers (which resolve the
@@ -119,17 +108,7 @@ async function deliver(items: readonly BatchItem[]): Promise<void> {
 }
 
 async function feed(customers: string[], ordersEach: number, markLate = false): Promise<void> {
-  const events = customers.flatMap((c) => Array.from({ length: ordersEach }, (_, n) => order(c, n)).flat());
-  const envelopes = await db.$transaction((tx) => writer.append(tx, events), { timeout: 60_000 });
-  const placed = envelopes.map((event) => {
-    const partition = parseInt(event.subject.slice(0, 2), 16) % PARTITIONS;
-    return { event, message: { topic: ORDERS_TOPIC, partition, offset: String(++offsets[partition]!) } };
-  });
-  const mark = () => db.$executeRawUnsafe(
-    `UPDATE outbox_events o SET partition = x.p, "offset" = x.o::bigint, published_at = now()
-     FROM unnest($1::uuid[], $2::int[], $3::text[]) AS x(id, p, o) WHERE o.event_id = x.id`,
-    placed.map((i) => i.event.id), placed.map((i) => i.message.partition), placed.map((i) => i.message.offset),
-  );
+  const { placed, mark } = await placeOrders(db, writer, offsets, customers, ordersEach);
   // The relay marks independently of the consumers: late means on a timer, not after the apply.
   if (!markLate) await mark();
   else setTimeout(() => void mark().catch((e: unknown) => console.error('late mark failed', e)), 200);
@@ -137,13 +116,12 @@ async function feed(customers: string[], ordersEach: number, markLate = false): 
   lastFed = placed as BatchItem[];
 }
 
-const customers = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
 
 async function liveTraffic() {
   let stop = false;
   let rounds = 0;
   const loop = (async () => {
-    for (; !stop; rounds++) await feed(customers(`live${rounds}`, 4), 2, rounds % 2 === 0);
+    for (; !stop; rounds++) await feed(customerIds(`live${rounds}`, 4), 2, rounds % 2 === 0);
   })();
   return {
     rounds: () => rounds,
@@ -157,7 +135,7 @@ async function liveTraffic() {
 
 describe('projection rebuild', () => {
   it('under live traffic: diff shows the corruption, swap while writes go on, then drift 0 and no event lost', async () => {
-    await feed(customers('base', 150), 3);
+    await feed(customerIds('base', 150), 3);
     const table = 'customer_stats_v1';
     const keys = (await db.$queryRawUnsafe<Array<{ customer_id: string }>>(`SELECT customer_id FROM ${table} ORDER BY customer_id LIMIT 9`)).map((r) => r.customer_id);
     await db.$executeRawUnsafe(`DELETE FROM ${table} WHERE customer_id = ANY($1::text[])`, keys.slice(0, 3));
@@ -236,7 +214,7 @@ describe('projection rebuild', () => {
   }, 240_000);
 
   it('the diff runs without the registry lock: live batches commit during it; it compares one point; the swap brings the rest', async () => {
-    await feed(customers('pre', 60), 3);
+    await feed(customerIds('pre', 60), 3);
     const live = await activeVersion(db, 'customer-stats');
     const rebuilt = { projection: 'customer-stats', version: live.version + 1 };
     // Two holds on the diff: the version row (taken during the fold; the diff locks it
@@ -250,7 +228,7 @@ describe('projection rebuild', () => {
       const lockable = await db.$transaction((tx) => tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM projection_registry WHERE projection = $1 FOR UPDATE NOWAIT`, rebuilt.projection), { timeout: 5_000 });
       expect(lockable).toHaveLength(1);
       const tooLong = new Promise((_, reject) => setTimeout(() => reject(new Error('a live batch waited for the diff')), 10_000));
-      await Promise.race([feed(customers(prefix, 5), 2), tooLong]);
+      await Promise.race([feed(customerIds(prefix, 5), 2), tooLong]);
       expect(await count(`SELECT count(*) AS n FROM "${live.table}" WHERE customer_id LIKE $1`, `${prefix}-%`)).toBe(5);
     };
     let jobId = '';

@@ -12,6 +12,31 @@ import { customerStatsProjection, customerStatsStore } from '@/lib/demo/projecti
 import { orderSummaryProjection, orderSummaryStore } from '@/lib/demo/projections/order-summary';
 import { customerOrder } from './pipeline';
 
+/** An appended event with the Kafka coordinates a test gave it. */
+export interface PlacedEvent { event: EventEnvelope; message: { topic: string; partition: number; offset: string } }
+
+/**
+ * Appends `ordersEach` orders per customer to the outbox through `writer` and gives each
+ * event a partition (by order) and the next offset of it (`offsets`, one per partition,
+ * advanced here). `mark` marks them published with those coordinates, as the relay would.
+ */
+export async function placeOrders(
+  db: Db, writer: ReturnType<typeof createOutboxWriter>, offsets: number[], customers: string[], ordersEach: number,
+): Promise<{ placed: PlacedEvent[]; mark: () => Promise<number> }> {
+  const events = customers.flatMap((c) => Array.from({ length: ordersEach }, (_, n) => customerOrder(c, n)).flat());
+  const envelopes = await db.$transaction((tx) => writer.append(tx, events), { timeout: 60_000 });
+  const placed = envelopes.map((event) => {
+    const partition = parseInt(event.subject.slice(0, 2), 16) % offsets.length;
+    return { event, message: { topic: ORDERS_TOPIC, partition, offset: String(++offsets[partition]!) } };
+  });
+  const mark = () => db.$executeRawUnsafe(
+    `UPDATE outbox_events o SET partition = x.p, "offset" = x.o::bigint, published_at = now()
+     FROM unnest($1::uuid[], $2::int[], $3::text[]) AS x(id, p, o) WHERE o.event_id = x.id`,
+    placed.map((i) => i.event.id), placed.map((i) => i.message.partition), placed.map((i) => i.message.offset),
+  );
+  return { placed, mark };
+}
+
 export function projectionFeeder(db: Db, partitions: number, source: string) {
   const offsets = new Array<number>(partitions).fill(-1);
   const writer = createOutboxWriter({ source, topicFor: () => ORDERS_TOPIC });
@@ -22,27 +47,17 @@ export function projectionFeeder(db: Db, partitions: number, source: string) {
    * its consumer. Returns how many events were appended.
    */
   return async function feed(customers: string[], ordersEach: number, markLate = false): Promise<number> {
-    const events = customers.flatMap((c) => Array.from({ length: ordersEach }, (_, n) => customerOrder(c, n)).flat());
-    const envelopes = await db.$transaction((tx) => writer.append(tx, events), { timeout: 60_000 });
-    const placed = envelopes.map((event) => {
-      const partition = parseInt(event.subject.slice(0, 2), 16) % partitions;
-      return { event, message: { topic: ORDERS_TOPIC, partition, offset: String(++offsets[partition]!) } };
-    });
-    const mark = () => db.$executeRawUnsafe(
-      `UPDATE outbox_events o SET partition = x.p, "offset" = x.o::bigint, published_at = now()
-       FROM unnest($1::uuid[], $2::int[], $3::text[]) AS x(id, p, o) WHERE o.event_id = x.id`,
-      placed.map((i) => i.event.id), placed.map((i) => i.message.partition), placed.map((i) => i.message.offset),
-    );
+    const { placed, mark } = await placeOrders(db, writer, offsets, customers, ordersEach);
     if (!markLate) await mark();
     for (let p = 0; p < partitions; p++) {
-      const run = placed.filter((i) => i.message.partition === p) as Array<{ event: EventEnvelope; message: { topic: string; partition: number; offset: string } }>;
+      const run = placed.filter((i) => i.message.partition === p);
       await db.$transaction(async (tx) => {
         await applyProjectionBatch(customerStatsProjection, customerStatsStore(), 'customer-stats', run as never, tx);
         await applyProjectionBatch(orderSummaryProjection, orderSummaryStore(), 'order-summary', run as never, tx);
       });
     }
     if (markLate) setTimeout(() => void mark().catch((e: unknown) => console.error('late mark failed', e)), 300);
-    return envelopes.length;
+    return placed.length;
   };
 }
 
