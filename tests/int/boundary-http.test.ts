@@ -16,14 +16,14 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { NextRequest } from 'next/server';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
+import type { Db } from '@/lib/adapters/prisma/client';
 import { storeDeadLetter } from '@/lib/adapters/prisma/dlq-store';
 import type { DeadLetter } from '@/lib/backbone/ports';
 import { createOrderOutboxWriter } from '@/lib/demo/orders/outbox';
 import { createOrdersHttpHandler, MAX_BODY_BYTES } from '@/lib/demo/orders/http-handler';
 import { createOrdersServer } from '@/lib/demo/orders/http-server';
 import type { SessionUser } from '@/lib/domain/session-user';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { openRouteTestDatabase, type RouteTestDatabase } from '../support/route-test-database';
 import { sqlCounter } from '../support/sql-count';
 
 const SEED = 20261128;
@@ -42,24 +42,20 @@ function count(boundary: string, inputClass: string, kind: Kind, outcome: string
 }
 
 const STACK = /\n\s+at |\bat .+:\d+:\d+\)|node:internal/;
-let database: TestDatabase;
+let context: RouteTestDatabase;
 let db: Db;
-let pool: pg.Pool;
+let sql: pg.Client;
 
 beforeAll(async () => {
-  database = await createTestDatabase('boundary_http');
-  db = createDb(database.url, { poolSize: 6 });
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  process.env.DATABASE_URL = database.url;
-  process.env.NEXTAUTH_SECRET = 'h'.repeat(40);
+  // The route handlers build their context from the console's environment (set by openRouteTestDatabase).
+  context = await openRouteTestDatabase('boundary_http', 6);
+  ({ db, sql } = context);
   const admin = await db.user.create({ data: { email: 'http-admin@example.com', role: 'admin', passwordHash: 'x' } });
   session.user = { id: admin.id, email: admin.email, name: null, role: 'admin' };
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.$disconnect();
-  await database?.drop();
+  await context?.close();
 });
 
 interface Answer { status: number; text: string; code: string | null }
@@ -119,7 +115,7 @@ describe('orders API (real socket)', () => {
     });
   }
 
-  const rows = () => sqlCounter(pool)('SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM outbox_events)');
+  const rows = () => sqlCounter(sql)('SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM outbox_events)');
   const good = { customerId: 'c-1', amountCents: 1234, currency: 'EUR' };
 
   async function refused(inputClass: string, kind: Kind, body: Buffer | string, contentType: string | null, status: number, code: string): Promise<void> {
@@ -173,7 +169,7 @@ describe('orders API (real socket)', () => {
       const answer = await post('/orders', JSON.stringify({ ...good, ...extra }), 'application/json');
       expect(answer.status, answer.text).toBe(201);
       const { orderId } = JSON.parse(answer.text) as { orderId: string };
-      const [row] = (await pool.query<{ type: string; channel: string }>(`SELECT type, envelope->'data'->>'channel' AS channel FROM outbox_events WHERE subject = $1`, [orderId])).rows;
+      const [row] = (await sql.query<{ type: string; channel: string }>(`SELECT type, envelope->'data'->>'channel' AS channel FROM outbox_events WHERE subject = $1`, [orderId])).rows;
       expect(row).toEqual({ type: 'orders.OrderPlaced', channel: 'api' });
       count(BOUNDARY, 'a "kind" or "channel" field trying to pick the command', 'unknown fields', '201, overridden by the path: OrderPlaced, channel api');
     }
@@ -197,7 +193,7 @@ describe('orders API (real socket)', () => {
     ).map((v) => JSON.stringify(v));
     const raw = fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b));
     const cases = fc.sample(fc.oneof(body.map((b) => Buffer.from(b)), raw), { seed: SEED, numRuns: 150 });
-    const ordersBefore = await sqlCounter(pool)('SELECT count(*) FROM orders');
+    const ordersBefore = await sqlCounter(sql)('SELECT count(*) FROM orders');
     let accepted = 0;
     for (const bytes of cases) {
       const answer = await post('/orders', bytes, 'application/json');
@@ -205,8 +201,8 @@ describe('orders API (real socket)', () => {
       if (answer.status === 201) accepted++;
       count(BOUNDARY, 'generated bodies (fast-check): JSON records, arbitrary JSON, extra keys, random bytes', 'generated', outcome);
     }
-    expect(await sqlCounter(pool)('SELECT count(*) FROM orders')).toBe(ordersBefore + accepted);
-    expect(await sqlCounter(pool)(`SELECT count(*) FROM outbox_events WHERE type = 'orders.OrderPlaced'`)).toBe(await sqlCounter(pool)('SELECT count(*) FROM orders'));
+    expect(await sqlCounter(sql)('SELECT count(*) FROM orders')).toBe(ordersBefore + accepted);
+    expect(await sqlCounter(sql)(`SELECT count(*) FROM outbox_events WHERE type = 'orders.OrderPlaced'`)).toBe(await sqlCounter(sql)('SELECT count(*) FROM orders'));
   }, 300_000);
 
   it('refuses junk order ids in action paths (400/404), never a 5xx', async () => {

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { NextRequest } from 'next/server';
-import { createDb, type Db } from '@/lib/adapters/prisma/client';
+import type { Db } from '@/lib/adapters/prisma/client';
 import { storeDeadLetter } from '@/lib/adapters/prisma/dlq-store';
 import { createApiToken } from '@/lib/app/create-api-token';
 import { discardDlqMessages } from '@/lib/app/discard-dlq-messages';
@@ -20,28 +20,24 @@ import type { DeadLetter } from '@/lib/backbone/ports';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 import type { SessionUser } from '@/lib/domain/session-user';
 import { jobKindRegistry } from '@/lib/jobs/kinds';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { openRouteTestDatabase, type RouteTestDatabase } from '../support/route-test-database';
 import { sqlCounter } from '../support/sql-count';
 
-let database: TestDatabase;
+let context: RouteTestDatabase;
 let db: Db;
-let pool: pg.Pool;
+let sql: pg.Client;
 let offset = 0;
 const rows: Array<{ boundary: string; inputClass: string; outcome: string; count: number }> = [];
 const admin: SessionUser = { id: randomUUID(), email: 'admin@example.com', name: null, role: 'admin' };
 
 beforeAll(async () => {
-  database = await createTestDatabase('boundary_security');
-  db = createDb(database.url, { poolSize: 12 });
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  process.env.DATABASE_URL = database.url;
-  process.env.NEXTAUTH_SECRET = 'x'.repeat(40);
+  // The route handlers build their context from the console's environment (set by openRouteTestDatabase).
+  context = await openRouteTestDatabase('boundary_security', 12);
+  ({ db, sql } = context);
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.$disconnect();
-  await database?.drop();
+  await context?.close();
 });
 
 async function letter(consumer: string): Promise<string> {
@@ -69,7 +65,7 @@ describe('destructive actions under concurrent requests', () => {
     const results = codes(await settle(ids.map((id, i) => discardDlqMessages({ db, actionsPerMinute: LIMIT, now: () => new Date() }, user, { ids: [id], reason: `parallel ${i}` }))));
     expect(results.filter((c) => c === 'ok')).toHaveLength(LIMIT);
     expect(results.filter((c) => c === 'rate_limited')).toHaveLength(N - LIMIT);
-    const count = sqlCounter(pool);
+    const count = sqlCounter(sql);
     expect(await count(`SELECT count(*) FROM dlq_messages WHERE id = ANY($1::uuid[]) AND status = 'discarded'`, ids)).toBe(LIMIT);
     expect(await count(`SELECT count(*) FROM audit_log WHERE actor_email = $1 AND action = 'dlq.discard' AND outcome = 'ok'`, user.email)).toBe(LIMIT);
     rows.push({ boundary: 'destructive action throttle (per user)', inputClass: `${N} parallel DLQ discards, limit ${LIMIT}/min`, outcome: `${LIMIT} ok, ${N - LIMIT} rate_limited`, count: N });
@@ -83,7 +79,7 @@ describe('destructive actions under concurrent requests', () => {
       editDlqMessage({ db, registry, actionsPerMinute: LIMIT, now: () => new Date() }, user, { id, reason: 'fix amount', data: { orderId: randomUUID(), customerId: 'c', amountCents: 5, currency: 'EUR', channel: 'api' } }))));
     expect(results.filter((c) => c === 'ok')).toHaveLength(LIMIT);
     expect(results.filter((c) => c === 'rate_limited')).toHaveLength(N - LIMIT);
-    expect(await sqlCounter(pool)(`SELECT count(*) FROM dlq_payload_versions WHERE dlq_id = ANY($1::uuid[])`, ids)).toBe(LIMIT);
+    expect(await sqlCounter(sql)(`SELECT count(*) FROM dlq_payload_versions WHERE dlq_id = ANY($1::uuid[])`, ids)).toBe(LIMIT);
     rows.push({ boundary: 'destructive action throttle (per user)', inputClass: `${N} parallel DLQ edits, limit ${LIMIT}/min`, outcome: `${LIMIT} ok, ${N - LIMIT} rate_limited`, count: N });
   }, 120_000);
 
@@ -95,7 +91,7 @@ describe('destructive actions under concurrent requests', () => {
     const limits = { confirmOver: 100, approvalOver: 10_000, rateCap: 2_000, canary: 0, maxInFlight: 5_000, canaryTimeoutMs: 60_000, actionsPerMinute: limit };
     const results = codes(await settle(ids.map((id) =>
       replayDlqMessages({ db, kinds: jobKindRegistry(), limits, now: () => new Date() }, user, { selection: { by: 'ids', ids: [id] } }))));
-    const started = await sqlCounter(pool)(`SELECT count(*) FROM background_jobs WHERE kind = 'dlq.replay' AND params->>'requestedBy' = $1`, user.email);
+    const started = await sqlCounter(sql)(`SELECT count(*) FROM background_jobs WHERE kind = 'dlq.replay' AND params->>'requestedBy' = $1`, user.email);
     expect(results.filter((c) => c === 'ok').length, results.join(',')).toBeLessThanOrEqual(limit);
     expect(started, results.join(',')).toBeLessThanOrEqual(limit);
     expect(results.filter((c) => c === 'rate_limited').length).toBe(n - started);
@@ -107,7 +103,7 @@ describe('API tokens are scoped to reads', () => {
   it('a valid read token is refused (401) on every write route and changes nothing', async () => {
     const token = (await createApiToken(db, admin, { name: 'reader' })).token;
     const id = await letter('notifications');
-    const count = sqlCounter(pool);
+    const count = sqlCounter(sql);
     const before = { audit: await count(`SELECT count(*) FROM audit_log WHERE outcome = 'ok'`), jobs: await count('SELECT count(*) FROM background_jobs'), tokens: await count('SELECT count(*) FROM api_tokens') };
     const req = (path: string, method: string, body: unknown) =>
       new NextRequest(`http://localhost:3000${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: 'http://localhost:3000' }, body: JSON.stringify(body) });
