@@ -126,7 +126,24 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   });
   return {
     url: await urlFor(name),
-    // WITH (FORCE) terminates the sessions still connected (pools a test forgot to end), then drops.
-    drop: () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () => withAdmin(async (admin) => {
+      await waitForSessionsToClose(admin, name);
+      // WITH (FORCE) terminates the sessions still connected (pools a test forgot to end), then drops.
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }),
   };
+}
+
+/**
+ * Up to 2 s for the sessions on `name` to end. pg's `pool.end()` resolves once it has asked
+ * its idle clients to end, before their connections are closed; a FORCE drop at that moment
+ * terminates them mid-close, and the pool re-emits the server's 57P01 as an unhandled
+ * 'error' (it failed a clean CI run through tests/int/checks.test.ts).
+ */
+async function waitForSessionsToClose(admin: pg.Client, name: string): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (rows[0]!.n === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
