@@ -27,7 +27,7 @@ export interface HandlerContext<Tx extends SqlTx = SqlTx> {
   /** The transaction that also records the inbox row: do every effect through it. */
   tx: Tx;
   /** Appends follow-up facts to the outbox in the same transaction, caused by the event being handled. */
-  emit(events: readonly Omit<NewEvent, 'causationId' | 'correlationId'>[]): Promise<EventEnvelope[]>;
+  emit(events: readonly FollowUpEvent[]): Promise<EventEnvelope[]>;
   consumer: string;
   attempt: number;
   message: MessageCoordinates;
@@ -36,6 +36,39 @@ export interface HandlerContext<Tx extends SqlTx = SqlTx> {
 export interface BatchItem<E extends EventEnvelope = EventEnvelope> {
   event: E;
   message: MessageCoordinates;
+}
+
+/** Follow-up facts a handler emits: the processor sets their causation and correlation. */
+export type FollowUpEvent = Omit<NewEvent, 'causationId' | 'correlationId'>;
+
+/** What handleBatch works with: the transaction, and emitFor to state which event caused which follow-ups. */
+export interface BatchContext<Tx extends SqlTx = SqlTx> {
+  /** The transaction that also records the inbox rows: do every effect through it. */
+  tx: Tx;
+  consumer: string;
+  /**
+   * Follow-up facts caused by `item` (causation, correlation and trace are taken from
+   * its event). Buffered: the processor appends every buffered fact to the outbox, in
+   * one statement and in the same transaction, when handleBatch returns.
+   */
+  emitFor(item: BatchItem, events: readonly FollowUpEvent[]): void;
+}
+
+/**
+ * Thrown by handleBatch to say that items[index] (of the items it was given) failed
+ * with `cause`: the transaction is rolled back, the events before it are applied again
+ * without it, and it goes on to the retry policy alone, as if handle() had thrown.
+ * Throw it before writing anything for that item when you can: nothing is lost
+ * either way, but the rollback wastes the work already done.
+ */
+export class BatchItemError extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super(`batch item ${index} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'BatchItemError';
+  }
 }
 
 export interface ConsumerDefinition<Tx extends SqlTx = SqlTx, E extends EventEnvelope = EventEnvelope> {
@@ -54,11 +87,18 @@ export interface ConsumerDefinition<Tx extends SqlTx = SqlTx, E extends EventEnv
   /** Applies one event. Throw an AppError with a non-retryable code to dead-letter at once. */
   handle(event: E, ctx: HandlerContext<Tx>): Promise<void>;
   /**
-   * Optional: applies several events at once in one transaction (projections use
-   * this to load and write their rows in bulk). Must have the same effect as
-   * calling handle() for each event in order.
+   * Optional: applies several events at once in one transaction (projections and the
+   * demo's consumers use this to load and write their rows in bulk). Must have the
+   * same effect as calling handle() for each event in order; throw BatchItemError to
+   * name the item that failed.
    */
-  handleBatch?(items: readonly BatchItem<E>[], ctx: Omit<HandlerContext<Tx>, 'attempt' | 'message'>): Promise<void>;
+  handleBatch?(items: readonly BatchItem<E>[], ctx: BatchContext<Tx>): Promise<void>;
+  /**
+   * Optional: false sends the next run through handle(), one event at a time (e.g.
+   * while a handler is deliberately slowed, so one transaction does not hold a whole
+   * run's delays). Asked before each run; without it handleBatch is always used.
+   */
+  batchable?(): boolean;
 }
 
 export const CONSUMER_NAME = /^[a-z][a-z0-9-]{1,62}$/;

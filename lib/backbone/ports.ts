@@ -125,6 +125,14 @@ export interface CheckpointStore<Tx extends SqlTx> {
 export interface OutboxPort<Tx extends SqlTx> {
   /** Appends facts to the outbox in the caller's transaction. */
   append(tx: Tx, events: readonly NewEvent[], options?: { traceparent?: string }): Promise<EventEnvelope[]>;
+  /** Optional: several appends (each with its own trace) in one statement; without it they are appended one by one. */
+  appendGroups?(tx: Tx, groups: readonly OutboxGroup[]): Promise<EventEnvelope[]>;
+}
+
+/** Facts to append that continue one trace. */
+export interface OutboxGroup {
+  events: readonly NewEvent[];
+  traceparent?: string;
 }
 
 export interface EventLogPage {

@@ -192,7 +192,7 @@ describe('orders API handler', () => {
   it('unexpected errors → 500 that says nothing about the cause', async () => {
     const broken = createOrdersHttpHandler({
       db,
-      outbox: { append: async () => { throw new Error('relay password is hunter2'); } },
+      outbox: { append: async () => { throw new Error('relay password is hunter2'); }, appendGroups: async () => { throw new Error('relay password is hunter2'); } },
       now: () => new Date(),
       newId: () => uuidv7(),
       onError: () => {},

@@ -135,7 +135,7 @@ describe('the invariant checker', () => {
     const before = await db.customerStatsV1.findUniqueOrThrow({ where: { customerId: customer } });
     // The projection's real apply path, without the inbox claim the processor makes first.
     const stats = projectionConsumer({ ...customerStatsProjection, topics: [topic.topic] }, customerStatsStore());
-    await db.$transaction((tx) => stats.handleBatch!([{ event, message: { topic: topic.topic, partition: 0, offset: '0' } }], { tx, consumer: stats.name, emit: async () => [] }));
+    await db.$transaction((tx) => stats.handleBatch!([{ event, message: { topic: topic.topic, partition: 0, offset: '0' } }], { tx, consumer: stats.name, emitFor: () => {} }));
     try {
       const problems = await findInvariantViolations(options);
       expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^customer-stats: row ${customer} differs: \\{"ordersPlaced":${before.ordersPlaced + 1},`)));
@@ -161,7 +161,7 @@ describe('the invariant checker', () => {
     };
     const consumer = projectionConsumer(buggy, customerStatsStore('customer_stats_buggy'));
     const events = await statsEvents();
-    await db.$transaction((tx) => consumer.handleBatch!(events.map((event) => ({ event, message: { topic: topic.topic, partition: 0, offset: '0' } })), { tx, consumer: 'buggy', emit: async () => [] }));
+    await db.$transaction((tx) => consumer.handleBatch!(events.map((event) => ({ event, message: { topic: topic.topic, partition: 0, offset: '0' } })), { tx, consumer: 'buggy', emitFor: () => {} }));
 
     const check = demoProjectionChecks([topic.topic], { orderSummary: 'order_summary_v1', customerStats: 'customer_stats_buggy' })[1] as ProjectionCheck<CustomerStatsRow>;
     const byEvolve = { ...check, definition: buggy, independent: undefined } as ProjectionCheck<unknown>;

@@ -48,6 +48,7 @@ let catalog: TraceCatalog;
 const seen = new Set<string>();
 let shippingFailed = false;
 const faults: FaultInjector = {
+  slows: () => false,
   async beforeHandle(consumer, eventId) {
     const key = `${consumer}|${eventId}`;
     const first = !seen.has(key);

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createMessageProcessor, type IncomingMessage } from '@/lib/backbone/processor';
 import { decodeIncoming, nextStep } from '@/lib/backbone/processor/plan';
-import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import { BatchItemError, replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { AppError } from '@/lib/errors';
-import type { AttemptRecord, DeadLetter, SqlTx } from '@/lib/backbone/ports';
+import type { AttemptRecord, DeadLetter, OutboxGroup, SqlTx } from '@/lib/backbone/ports';
 import { buildEnvelope } from '@/lib/domain/events/envelope';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
 
@@ -126,6 +126,80 @@ describe('message processor', () => {
     expect(applied).toHaveLength(2);
     expect(attempts.map((a) => a.outcome)).toEqual(['ok', 'ok', 'duplicate']);
     expect(letters).toHaveLength(0);
+  });
+
+  it('on a BatchItemError applies the events before it as a batch, retries the failing one alone, and goes on after it', async () => {
+    const { ports, attempts, letters } = memoryPorts();
+    const batches: string[][] = [];
+    const failOnce = new Set<string>();
+    const definition: ConsumerDefinition = {
+      name: 'partial',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      async handle() {
+        throw new Error('handle() must not be called: the consumer has handleBatch');
+      },
+      async handleBatch(items) {
+        // Fails the first time it sees the event at offset 2; nothing is written before the throw.
+        const index = items.findIndex((item) => item.message.offset === '2' && !failOnce.has('2'));
+        if (index >= 0) {
+          failOnce.add('2');
+          throw new BatchItemError(index, new AppError('transient', 'downstream timeout'));
+        }
+        batches.push(items.map((item) => item.message.offset));
+      },
+      retry: { maxAttempts: 3, baseMs: 1, maxMs: 1 },
+    };
+    const done: string[] = [];
+    const processor = createMessageProcessor(definition, { ...ports, registry, sleep: async () => {}, log: () => {} });
+    expect(await processor.process([0, 1, 2, 3, 4].map((o) => message(o)), { onDone: (m) => done.push(m.offset) })).toBe(true);
+
+    // 0 and 1 again as a batch without 2; 2 alone on its retry; then 3 and 4 as the next run.
+    expect(batches).toEqual([['0', '1'], ['2'], ['3', '4']]);
+    expect(done).toEqual(['0', '1', '2', '3', '4']);
+    expect(attempts.map((a) => `${a.offset}:${a.attempt}:${a.outcome}`)).toEqual(['0:1:ok', '1:1:ok', '2:1:retry', '2:2:ok', '3:1:ok', '4:1:ok']);
+    expect(attempts.find((a) => a.outcome === 'retry')?.errorMessage).toBe('downstream timeout');
+    expect(letters).toHaveLength(0);
+  });
+
+  it('appends the follow-ups a batch emits in one call, each caused by and tracing its own event', async () => {
+    const { ports } = memoryPorts();
+    const calls: OutboxGroup[][] = [];
+    const outbox = { append: async () => [], appendGroups: async (_tx: SqlTx, groups: readonly OutboxGroup[]) => (calls.push([...groups]), []) };
+    const definition: ConsumerDefinition = {
+      name: 'emitter',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      async handle() {},
+      async handleBatch(items, ctx) {
+        for (const item of items) ctx.emitFor(item, [{ type: 'orders.Noted', version: 1, subject: item.event.subject, data: { of: item.event.id } }]);
+      },
+    };
+    const messages = [message(0), message(1), message(2)];
+    const processor = createMessageProcessor(definition, { ...ports, outbox, registry, log: () => {} });
+    await processor.process(messages, { onDone: () => {} });
+
+    expect(calls).toHaveLength(1);
+    const ids = messages.map((m) => JSON.parse(m.value!.toString()).id as string);
+    expect(calls[0]!.map((g) => g.events[0]!.causationId)).toEqual(ids);
+    expect(calls[0]!.map((g) => g.events[0]!.correlationId)).toEqual(ids);
+    expect(calls[0]!.every((g) => g.traceparent === trace.traceparent)).toBe(true);
+  });
+
+  it('takes one event per transaction through handle() while batchable() says no', async () => {
+    const { ports } = memoryPorts();
+    const seen: string[] = [];
+    const definition: ConsumerDefinition = {
+      name: 'slowed',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      handle: async (event) => void seen.push(`one:${event.id}`),
+      handleBatch: async (items) => void seen.push(`batch:${items.length}`),
+      batchable: () => false,
+    };
+    const processor = createMessageProcessor(definition, { ...ports, registry, log: () => {} });
+    await processor.process([message(0), message(1)], { onDone: () => {} });
+    expect(seen.map((s) => s.split(':')[0])).toEqual(['one', 'one']);
   });
 
   it('retries an unclassified failure within the attempt budget, then dead-letters it with its history', async () => {

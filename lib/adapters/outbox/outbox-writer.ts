@@ -8,6 +8,7 @@ import { buildEnvelope, type EventEnvelope, type NewEvent } from '../../domain/e
 import { formatTraceparent, newTraceContext, parseTraceparent, type TraceContext } from '../../domain/events/trace-context';
 import { laneOf } from '../../domain/lanes';
 import { activeTraceContext, inSpan, SpanKind } from '../otel/tracing';
+import type { OutboxGroup } from '../../backbone/ports';
 
 export const OUTBOX_CHANNEL = 'signalbox_outbox';
 
@@ -31,14 +32,23 @@ export function createOutboxWriter(options: OutboxWriterOptions) {
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? (() => uuidv7());
 
-  async function append(tx: Prisma.TransactionClient, events: readonly NewEvent[], appendOptions: AppendOptions = {}): Promise<EventEnvelope[]> {
-    if (events.length === 0) return [];
-    return inSpan('outbox.write', { kind: SpanKind.PRODUCER, attributes: { 'messaging.batch.message_count': events.length } }, async () => {
-      const parent: TraceContext = activeTraceContext() ?? parseTraceparent(appendOptions.traceparent) ?? newTraceContext(randomHex);
+  /** Envelopes for one group, continuing `active` if given, else the group's traceparent, else a new trace. */
+  function envelopesOf(group: OutboxGroup, time: Date, active: TraceContext | null): EventEnvelope[] {
+    const parent: TraceContext = active ?? parseTraceparent(group.traceparent) ?? newTraceContext(randomHex);
+    return group.events.map((event) => buildEnvelope(event, { id: newId(), time, source: options.source, traceId: parent.traceId, traceparent: formatTraceparent(parent) }));
+  }
+
+  /** Several groups of facts, each continuing its own trace, in one INSERT (and one NOTIFY). */
+  async function appendGroups(tx: Prisma.TransactionClient, groups: readonly OutboxGroup[]): Promise<EventEnvelope[]> {
+    const count = groups.reduce((n, g) => n + g.events.length, 0);
+    if (count === 0) return [];
+    const outer = activeTraceContext();
+    return inSpan('outbox.write', { kind: SpanKind.PRODUCER, attributes: { 'messaging.batch.message_count': count } }, async () => {
       const time = now();
-      const envelopes = events.map((event) =>
-        buildEnvelope(event, { id: newId(), time, source: options.source, traceId: parent.traceId, traceparent: formatTraceparent(parent) }),
-      );
+      // One group continues the active trace (this write's span, when tracing is on); each of
+      // several continues its own traceparent (a consumer's batch: one trace per event handled).
+      const single = groups.length === 1;
+      const envelopes = groups.flatMap((group) => envelopesOf(group, time, single ? activeTraceContext() : group.traceparent ? null : outer));
       // One multi-row INSERT over arrays (Prisma's createMany is several times slower here),
       // followed by a NOTIFY that PostgreSQL delivers at commit.
       const col = <T>(f: (e: EventEnvelope) => T) => envelopes.map(f);
@@ -55,5 +65,9 @@ export function createOutboxWriter(options: OutboxWriterOptions) {
     });
   }
 
-  return { append };
+  function append(tx: Prisma.TransactionClient, events: readonly NewEvent[], appendOptions: AppendOptions = {}): Promise<EventEnvelope[]> {
+    return appendGroups(tx, [{ events, traceparent: appendOptions.traceparent }]);
+  }
+
+  return { append, appendGroups };
 }

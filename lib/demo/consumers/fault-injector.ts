@@ -7,6 +7,8 @@ import type { DemoKnobs } from '../knobs';
 export interface FaultInjector {
   /** Runs before a consumer handles an event: may sleep (slow consumer) and may throw an injected failure. */
   beforeHandle(consumer: string, eventId: string): Promise<void>;
+  /** True while the knobs slow `consumer` down (each event sleeps): it should then take one event per transaction. */
+  slows(consumer: string): boolean;
 }
 
 export interface FaultInjectorOptions {
@@ -21,6 +23,10 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? defaultSleep;
   return {
+    slows(consumer) {
+      const knobs = options.knobs();
+      return knobs.slowConsumer === consumer && knobs.slowMs > 0;
+    },
     async beforeHandle(consumer, eventId) {
       const knobs = options.knobs();
       if (knobs.slowConsumer === consumer && knobs.slowMs > 0) await sleep(knobs.slowMs);
@@ -37,4 +43,4 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
 }
 
 /** No faults: for tests and for running the demo consumers "clean". */
-export const noFaults: FaultInjector = { beforeHandle: async () => {} };
+export const noFaults: FaultInjector = { beforeHandle: async () => {}, slows: () => false };

@@ -9,8 +9,13 @@ import { demoConsumer, type DemoConsumerDeps } from './run-step';
 export const NOTIFICATIONS_CONSUMER = 'notifications';
 
 export function notificationsConsumer(deps: Pick<DemoConsumerDeps, 'faults' | 'topic'>) {
-  const consumer = demoConsumer<OrderEnvelope>(NOTIFICATIONS_CONSUMER, Object.values(orderEventTypes), deps, (event, ctx) =>
-    ctx.tx.notification.createMany({ data: [{ eventId: event.id, orderId: event.data.orderId, kind: event.type }], skipDuplicates: true }),
+  const rowOf = (event: OrderEnvelope) => ({ eventId: event.id, orderId: event.data.orderId, kind: event.type });
+  const consumer = demoConsumer<OrderEnvelope>(
+    NOTIFICATIONS_CONSUMER,
+    Object.values(orderEventTypes),
+    deps,
+    (event, ctx) => ctx.tx.notification.createMany({ data: [rowOf(event)], skipDuplicates: true }),
+    async (items, ctx) => void (await ctx.tx.notification.createMany({ data: items.map((item) => rowOf(item.event)), skipDuplicates: true })),
   );
   // Sequenced dead-lettering (docs/dlq.md): a customer must not get "shipped" before
   // "order confirmed", so while one of an order's messages is dead-lettered, that

@@ -1,7 +1,7 @@
 // payments: authorises (or declines) the payment of every placed order.
-import type { OrderCommand } from '../orders/decider';
+import type { FollowUpCommand } from '../orders/command-plan';
 import { orderEventTypes, type OrderEnvelopeOf } from '../orders/events';
-import { demoConsumer, runStep, type DemoConsumerDeps } from './run-step';
+import { commandConsumer, type DemoConsumerDeps } from './run-step';
 
 export const PAYMENTS_CONSUMER = 'payments';
 /** Orders above this are declined, as a card limit would. */
@@ -16,13 +16,13 @@ export function decidePayment(order: { customerId: string; amountCents: number }
 }
 
 export function paymentsConsumer(deps: DemoConsumerDeps) {
-  return demoConsumer<OrderEnvelopeOf<'orders.OrderPlaced'>>(PAYMENTS_CONSUMER, [orderEventTypes.OrderPlaced], deps, (event, ctx) => {
+  return commandConsumer<OrderEnvelopeOf<'orders.OrderPlaced'>>(PAYMENTS_CONSUMER, [orderEventTypes.OrderPlaced], deps, (event) => {
     const order = event.data;
     const decision = decidePayment(order);
     const paymentId = deps.newId();
-    const command: OrderCommand = decision.approved
+    const command: FollowUpCommand = decision.approved
       ? { kind: 'AuthorizePayment', orderId: order.orderId, paymentId, approved: true }
       : { kind: 'AuthorizePayment', orderId: order.orderId, paymentId, approved: false, reason: decision.reason };
-    return runStep(ctx, deps, command, 'paid'); // paid and payment_failed are the same stage: either way payment was decided
+    return { command, target: 'paid' }; // paid and payment_failed are the same stage: either way payment was decided
   });
 }

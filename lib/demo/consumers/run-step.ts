@@ -1,12 +1,17 @@
 // Shared plumbing for the demo's consumers: each reads the demo topic, lets the
 // fault knobs act before every event, and (for the command-issuing ones) runs
-// an order command in the consumer's transaction (emitting through ctx.emit, so
-// causation and trace are set), treating "already done" as done.
-import type { ConsumerDefinition, HandlerContext } from '../../backbone/consumer-definition';
+// an order command in the consumer's transaction (emitting through the context,
+// so causation and trace are set), treating "already done" as done. A batch of
+// events is decided together: the orders loaded and locked in one statement,
+// decided in order in memory, written back and their follow-ups appended in one
+// statement each.
+import { BatchItemError, type BatchContext, type BatchItem, type ConsumerDefinition, type HandlerContext } from '../../backbone/consumer-definition';
 import type { PrismaTx } from '../../adapters/prisma/processor-ports';
-import { runOrderCommand } from '../orders/commands';
+import { planOrderCommands, type FollowUpCommand } from '../orders/command-plan';
+import { runOrderCommand, toNewEvent } from '../orders/commands';
 import type { OrderCommand, OrderStatus } from '../orders/decider';
 import type { OrderEnvelope } from '../orders/events';
+import { loadOrdersForUpdate, saveOrders } from '../orders/order-store';
 import type { FaultInjector } from './fault-injector';
 import { isAlreadyDone } from './progress';
 
@@ -17,13 +22,44 @@ export interface DemoConsumerDeps {
   topic: string;
 }
 
-/** A demo consumer of the events E on the demo topic; the fault knobs run before `apply` sees each event. */
+/** The command an event leads to, and the stage that, once reached, means it was already taken. */
+export interface CommandStep {
+  command: FollowUpCommand;
+  target: OrderStatus;
+}
+
+/** Runs the fault knobs for each item in order; the first injected failure names its item. */
+async function admitAll(faults: FaultInjector, name: string, items: readonly BatchItem[]): Promise<void> {
+  for (const [index, item] of items.entries()) {
+    try {
+      await faults.beforeHandle(name, item.event.id);
+    } catch (error) {
+      throw new BatchItemError(index, error);
+    }
+  }
+}
+
+/**
+ * A demo consumer of the events E on the demo topic; the fault knobs run before
+ * `apply` sees each event. With `applyBatch` it takes runs of events at once, except
+ * while the knobs slow it down (one event per transaction then, as the slowness is per event).
+ */
 export function demoConsumer<E extends OrderEnvelope>(
   name: string,
   handles: readonly E['type'][],
   deps: Pick<DemoConsumerDeps, 'faults' | 'topic'>,
   apply: (event: E, ctx: HandlerContext<PrismaTx>) => Promise<unknown>,
+  applyBatch?: (items: readonly BatchItem<E>[], ctx: BatchContext<PrismaTx>) => Promise<void>,
 ): ConsumerDefinition<PrismaTx, E> {
+  const batched: Pick<ConsumerDefinition<PrismaTx, E>, 'handleBatch' | 'batchable'> = applyBatch
+    ? {
+        async handleBatch(items, ctx) {
+          await admitAll(deps.faults, name, items);
+          await applyBatch(items, ctx);
+        },
+        batchable: () => !deps.faults.slows(name),
+      }
+    : {};
   return {
     name,
     topics: [deps.topic],
@@ -32,6 +68,7 @@ export function demoConsumer<E extends OrderEnvelope>(
       await deps.faults.beforeHandle(name, event.id);
       await apply(event, ctx);
     },
+    ...batched,
   };
 }
 
@@ -44,4 +81,38 @@ export async function runStep(ctx: HandlerContext<PrismaTx>, deps: DemoConsumerD
     if (isAlreadyDone(error, target)) return 'already-done';
     throw error;
   }
+}
+
+/**
+ * A demo consumer whose every event leads to one order command (`stepFor`). One by
+ * one it runs runStep; in a batch the first command that fails (other than
+ * "already done") fails its item before anything is written.
+ */
+export function commandConsumer<E extends OrderEnvelope>(
+  name: string,
+  handles: readonly E['type'][],
+  deps: DemoConsumerDeps,
+  stepFor: (event: E) => CommandStep,
+): ConsumerDefinition<PrismaTx, E> {
+  return demoConsumer<E>(
+    name,
+    handles,
+    deps,
+    (event, ctx) => {
+      const step = stepFor(event);
+      return runStep(ctx, deps, step.command, step.target);
+    },
+    async (items, ctx) => {
+      const steps = items.map((item) => stepFor(item.event));
+      const stored = await loadOrdersForUpdate(ctx.tx, steps.map((s) => s.command.orderId));
+      const plan = planOrderCommands(stored, steps.map((s) => s.command));
+      plan.commands.forEach((planned, index) => {
+        if (!planned.ok && !isAlreadyDone(planned.error, steps[index]!.target)) throw new BatchItemError(index, planned.error);
+      });
+      await saveOrders(ctx.tx, plan.writes, deps.now());
+      plan.commands.forEach((planned, index) => {
+        if (planned.ok) ctx.emitFor(items[index]!, planned.events.map((e) => toNewEvent(steps[index]!.command.orderId, e)));
+      });
+    },
+  );
 }

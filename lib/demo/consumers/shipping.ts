@@ -3,15 +3,16 @@
 // ShipmentDispatched fact at once, so every demo order completes.
 import { carrierFor } from '../orders/command-schemas';
 import { orderEventTypes, type OrderEnvelopeOf } from '../orders/events';
-import { demoConsumer, runStep, type DemoConsumerDeps } from './run-step';
+import { commandConsumer, type DemoConsumerDeps } from './run-step';
 
 export const SHIPPING_CONSUMER = 'shipping';
 
 export function shippingConsumer(deps: DemoConsumerDeps) {
-  return demoConsumer<OrderEnvelopeOf<'payments.PaymentAuthorized' | 'shipping.ShipmentDispatched'>>(SHIPPING_CONSUMER, [orderEventTypes.PaymentAuthorized, orderEventTypes.ShipmentDispatched], deps, (event, ctx) => {
+  type Handled = OrderEnvelopeOf<'payments.PaymentAuthorized' | 'shipping.ShipmentDispatched'>;
+  return commandConsumer<Handled>(SHIPPING_CONSUMER, [orderEventTypes.PaymentAuthorized, orderEventTypes.ShipmentDispatched], deps, (event) => {
     const { orderId } = event.data;
     return event.type === orderEventTypes.PaymentAuthorized
-      ? runStep(ctx, deps, { kind: 'DispatchShipment', orderId, shipmentId: deps.newId(), carrier: carrierFor(orderId) }, 'dispatched')
-      : runStep(ctx, deps, { kind: 'DeliverShipment', orderId }, 'delivered');
+      ? { command: { kind: 'DispatchShipment', orderId, shipmentId: deps.newId(), carrier: carrierFor(orderId) }, target: 'dispatched' }
+      : { command: { kind: 'DeliverShipment', orderId }, target: 'delivered' };
   });
 }

@@ -6,9 +6,10 @@
 import type { Db, Prisma } from '../../adapters/prisma/client';
 import type { OutboxWriter } from '../../adapters/outbox/outbox-writer';
 import type { EventEnvelope, NewEvent } from '../../domain/events/envelope';
-import { AppError, isAppError } from '../../errors';
+import { AppError } from '../../errors';
 import { inputIssues } from '../../domain/input-issues';
-import { decide, evolve, type OrderCommand, type OrderState, type OrderStatus } from './decider';
+import { evolve, type OrderCommand, type OrderState, type OrderStatus } from './decider';
+import { decideWithStatus } from './command-plan';
 import { latestVersion, type OrderEvent } from './events';
 import { loadOrderForUpdate, saveOrder } from './order-store';
 import { buildOrderCommand, orderCommandInputSchema, requestHashOf, type OrderCommandInput } from './command-schemas';
@@ -57,15 +58,7 @@ export function toNewEvent(orderId: string, event: OrderEvent): NewEvent {
  */
 export async function runOrderCommand(scope: CommandScope, command: OrderCommand): Promise<OrderCommandResult> {
   const stored = await loadOrderForUpdate(scope.tx, command.orderId);
-  let events: OrderEvent[];
-  try {
-    events = decide(command, stored?.state ?? null);
-  } catch (error) {
-    if (isAppError(error) && error.code === 'rejected') {
-      throw new AppError('rejected', error.message, { details: { currentStatus: stored?.state.status ?? null } });
-    }
-    throw error;
-  }
+  const events = decideWithStatus(command, stored?.state ?? null);
   if (events.length === 0) {
     return { orderId: command.orderId, status: stored!.state.status, events: [] };
   }

@@ -27,13 +27,7 @@ function isStatus(value: string): value is OrderStatus {
   return (ORDER_STATUSES as readonly string[]).includes(value);
 }
 
-/** The order's row, locked (FOR UPDATE) until the transaction ends; null when there is none. */
-export async function loadOrderForUpdate(tx: Tx, orderId: string): Promise<StoredOrder | null> {
-  const rows = await tx.$queryRaw<OrderRow[]>`
-    SELECT id::text, customer_id, status, amount_cents, currency, shipment_id::text, version
-    FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`;
-  const row = rows[0];
-  if (!row) return null;
+function storedOrderOf(row: OrderRow): StoredOrder {
   if (!isStatus(row.status)) throw new AppError('internal', `Order ${row.id} has an unknown status.`);
   return {
     version: row.version,
@@ -46,6 +40,22 @@ export async function loadOrderForUpdate(tx: Tx, orderId: string): Promise<Store
       shipmentId: row.shipment_id,
     },
   };
+}
+
+/** The order's row, locked (FOR UPDATE) until the transaction ends; null when there is none. */
+export async function loadOrderForUpdate(tx: Tx, orderId: string): Promise<StoredOrder | null> {
+  const rows = await tx.$queryRaw<OrderRow[]>`
+    SELECT id::text, customer_id, status, amount_cents, currency, shipment_id::text, version
+    FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`;
+  return rows[0] ? storedOrderOf(rows[0]) : null;
+}
+
+/** Several orders' rows by id, locked in id order (so two batches never wait on each other in a cycle); missing ids are absent. */
+export async function loadOrdersForUpdate(tx: Tx, orderIds: readonly string[]): Promise<Map<string, StoredOrder>> {
+  const rows = await tx.$queryRaw<OrderRow[]>`
+    SELECT id::text, customer_id, status, amount_cents, currency, shipment_id::text, version
+    FROM orders WHERE id = ANY(${[...new Set(orderIds)]}::uuid[]) ORDER BY id FOR UPDATE`;
+  return new Map(rows.map((row) => [row.id, storedOrderOf(row)]));
 }
 
 /**
@@ -70,4 +80,21 @@ export async function saveOrder(tx: Tx, next: OrderState, expectedVersion: numbe
     throw new AppError('concurrent_update', `Order ${next.orderId} was changed concurrently (expected version ${expectedVersion}); retry.`);
   }
   return expectedVersion + eventCount;
+}
+
+/** Writes several existing orders' new states in one statement, each guarded by its version (see saveOrder). */
+export async function saveOrders(tx: Tx, writes: readonly { next: OrderState; expectedVersion: number; eventCount: number }[], now: Date): Promise<void> {
+  if (writes.length === 0) return;
+  const col = <T>(f: (w: (typeof writes)[number]) => T) => writes.map(f);
+  const updated = await tx.$queryRaw<Array<{ id: string }>>`
+    UPDATE orders o SET status = w.status, shipment_id = w.shipment_id, version = w.expected + w.added, updated_at = ${now}
+    FROM unnest(${col((w) => w.next.orderId)}::uuid[], ${col((w) => w.next.status)}::text[], ${col((w) => w.next.shipmentId)}::uuid[],
+                ${col((w) => w.expectedVersion)}::int[], ${col((w) => w.eventCount)}::int[]) AS w(id, status, shipment_id, expected, added)
+    WHERE o.id = w.id AND o.version = w.expected
+    RETURNING o.id::text`;
+  if (updated.length !== writes.length) {
+    const done = new Set(updated.map((r) => r.id));
+    const missed = writes.find((w) => !done.has(w.next.orderId))!;
+    throw new AppError('concurrent_update', `Order ${missed.next.orderId} was changed concurrently (expected version ${missed.expectedVersion}); retry.`);
+  }
 }
