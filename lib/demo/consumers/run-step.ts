@@ -28,15 +28,30 @@ export interface CommandStep {
   target: OrderStatus;
 }
 
-/** Runs the fault knobs for each item in order; the first injected failure names its item. */
-async function admitAll(faults: FaultInjector, name: string, items: readonly BatchItem[]): Promise<void> {
-  for (const [index, item] of items.entries()) {
-    try {
-      await faults.beforeHandle(name, item.event.id);
-    } catch (error) {
-      throw new BatchItemError(index, error);
-    }
-  }
+/**
+ * The fault knobs for a batch: each item's first attempt is put through them once. When a
+ * batch fails at item k (rolled back, then re-run without k), the items before k are not
+ * put through the dice again on that re-run: they passed, and only k failed.
+ */
+function batchAdmission(faults: FaultInjector, name: string) {
+  const passed = new Set<string>();
+  return {
+    async admitAll(items: readonly BatchItem[]): Promise<void> {
+      for (const [index, item] of items.entries()) {
+        if (passed.delete(item.event.id)) continue;
+        try {
+          await faults.beforeHandle(name, item.event.id);
+        } catch (error) {
+          throw new BatchItemError(index, error);
+        }
+      }
+    },
+    /** Items[0..index) will be re-run after items[index] failed. */
+    rerunBefore(items: readonly BatchItem[], index: number): void {
+      if (passed.size > 10_000) passed.clear(); // re-runs follow at once; anything older was left by a crash
+      for (const item of items.slice(0, index)) passed.add(item.event.id);
+    },
+  };
 }
 
 /**
@@ -51,11 +66,17 @@ export function demoConsumer<E extends OrderEnvelope>(
   apply: (event: E, ctx: HandlerContext<PrismaTx>) => Promise<unknown>,
   applyBatch?: (items: readonly BatchItem<E>[], ctx: BatchContext<PrismaTx>) => Promise<void>,
 ): ConsumerDefinition<PrismaTx, E> {
+  const admission = batchAdmission(deps.faults, name);
   const batched: Pick<ConsumerDefinition<PrismaTx, E>, 'handleBatch' | 'batchable'> = applyBatch
     ? {
         async handleBatch(items, ctx) {
-          await admitAll(deps.faults, name, items);
-          await applyBatch(items, ctx);
+          try {
+            await admission.admitAll(items);
+            await applyBatch(items, ctx);
+          } catch (error) {
+            if (error instanceof BatchItemError) admission.rerunBefore(items, error.index);
+            throw error;
+          }
         },
         batchable: () => !deps.faults.slows(name),
       }
