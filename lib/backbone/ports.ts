@@ -14,6 +14,8 @@ export interface SqlTx {
 export interface TransactionPort<Tx extends SqlTx> {
   /** Runs fn in one transaction: commit when it resolves, roll back when it throws. */
   run<T>(fn: (tx: Tx) => Promise<T>, options?: { timeoutMs?: number }): Promise<T>;
+  /** Optional: runs a single read outside a transaction (no BEGIN/COMMIT); without it, run() is used. */
+  read?<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 export interface InboxItem {

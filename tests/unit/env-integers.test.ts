@@ -31,6 +31,8 @@ const integers: IntegerVariable[] = [
   { schema: dlqEnvSchema, variable: 'DLQ_REPLAY_CANARY', min: 0, max: 10_000, fallback: 10 },
   { schema: jobsEnvSchema, variable: 'JOBS_CONCURRENCY', min: 1, max: 32, fallback: 2 },
   { schema: consumersEnvSchema, variable: 'CONSUMER_PARTITION_CONCURRENCY', min: 1, max: 64, fallback: 2 },
+  { schema: consumersEnvSchema, variable: 'CONSUMER_FETCH_MIN_BYTES', min: 1, max: 16 * 1024 * 1024, fallback: 64 * 1024 },
+  { schema: consumersEnvSchema, variable: 'CONSUMER_FETCH_MAX_WAIT_MS', min: 10, max: 10_000, fallback: 100 },
   { schema: consumersEnvSchema, variable: 'CONSUMER_MAX_MESSAGE_BYTES', min: 1024, max: 64 * 1024 * 1024, fallback: 1024 * 1024 },
   { schema: ordersApiEnvSchema, variable: 'ORDERS_API_PORT', min: 0, max: 65_535, fallback: 3100 },
   { schema: databaseSelectionEnvSchema, variable: 'EMBEDDED_POSTGRES_PORT', min: 1024, max: 65_535, fallback: 54329 },

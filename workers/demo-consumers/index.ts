@@ -44,6 +44,8 @@ async function main() {
       kafka,
       groupPrefix: env.KAFKA_GROUP_PREFIX,
       partitionsConsumedConcurrently: env.CONSUMER_PARTITION_CONCURRENCY,
+      fetchMinBytes: env.CONSUMER_FETCH_MIN_BYTES,
+      fetchMaxWaitMs: env.CONSUMER_FETCH_MAX_WAIT_MS,
       log: (line: string) => console.warn(line),
     });
     running.set(definition.name, consumer);

@@ -16,7 +16,11 @@ export interface PrismaProcessorDeps extends ProcessorOptions {
 }
 
 export function prismaTransactions(db: Db): TransactionPort<PrismaTx> {
-  return { run: (fn, options) => db.$transaction(fn, { timeout: options?.timeoutMs ?? 30_000, maxWait: 10_000 }) };
+  return {
+    run: (fn, options) => db.$transaction(fn, { timeout: options?.timeoutMs ?? 30_000, maxWait: 10_000 }),
+    // The client answers the transaction client's queries itself, each in its own implicit transaction.
+    read: (fn) => fn(db as unknown as PrismaTx),
+  };
 }
 
 export const consumerSpan: SpanPort = (name, span, fn) =>

@@ -82,3 +82,9 @@ export function scopeOf<Tx extends SqlTx>(definition: ConsumerDefinition<Tx>, de
     log: log ?? ((line) => console.warn(line)),
   };
 }
+
+/** Runs one read: outside a transaction when the port can, else in one. */
+export function readOnce<Tx extends SqlTx, T>(scope: ProcessorScope<Tx>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const { transactions } = scope.ports;
+  return transactions.read ? transactions.read(fn) : transactions.run(fn, { timeoutMs: scope.timeoutMs });
+}

@@ -10,7 +10,7 @@ import type { SqlTx } from '../ports';
 import { applyRun } from './apply';
 import { historyEntry } from './attempts';
 import { writeDeadLetter } from './dead-letter';
-import { scopeOf, type IncomingMessage, type ProcessHooks, type ProcessorDeps, type ProcessorScope } from './deps';
+import { readOnce, scopeOf, type IncomingMessage, type ProcessHooks, type ProcessorDeps, type ProcessorScope } from './deps';
 import { decodeIncoming, nextStep, type Decoded } from './plan';
 import { retryOrDeadLetter } from './retry';
 import { blockerRule, headsAhead, parkBehind } from './sequence';
@@ -25,7 +25,7 @@ async function alreadyDeadLettered<Tx extends SqlTx>(scope: ProcessorScope<Tx>, 
   // Anything on the consumer's replay topic is a replay (with lineage headers or without): it is applied.
   for (const d of decoded) if (d.result.ok && scope.handles.has(d.result.envelope.type) && d.message.topic !== replayTopicOf(scope.consumer)) ids.add(d.result.envelope.id);
   if (!lookup || ids.size === 0) return new Set();
-  const found = await scope.ports.transactions.run((tx) => lookup(tx, scope.consumer, [...ids]), { timeoutMs: scope.timeoutMs });
+  const found = await readOnce(scope, (tx) => lookup(tx, scope.consumer, [...ids]));
   return new Set(found);
 }
 

@@ -8,7 +8,7 @@ import { blockerOf, headsBySubject, parkedMessage, PARKED_ERROR_CLASS, type Subj
 import type { ClassifiedError } from '../classify-error';
 import type { SqlTx } from '../ports';
 import { deadLetterOf } from './dead-letter';
-import type { ProcessorScope } from './deps';
+import { readOnce, type ProcessorScope } from './deps';
 import type { Decoded, ReadyItem } from './plan';
 import { positionOf, replayedDlqId } from './replay-lineage';
 
@@ -22,7 +22,7 @@ export async function headsAhead<Tx extends SqlTx>(scope: ProcessorScope<Tx>, de
     if (result.ok && result.envelope.subject) subjects.add(result.envelope.subject);
   }
   if (subjects.size === 0) return new Map();
-  const rows = await scope.ports.transactions.run((tx) => heads(tx, scope.consumer, [...subjects]), { timeoutMs: scope.timeoutMs });
+  const rows = await readOnce(scope, (tx) => heads(tx, scope.consumer, [...subjects]));
   return headsBySubject(rows);
 }
 
