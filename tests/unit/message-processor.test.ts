@@ -92,6 +92,20 @@ describe('run planning', () => {
     const rest = nextStep(decoded, 2, rules);
     expect(rest.kind === 'run' && rest.items.map((i) => i.message.offset)).toEqual(['2']);
   });
+  it('passes over messages of known types it does not handle inside a run, and ends the run before anything else', () => {
+    const mixed = [
+      message(0),
+      message(1, 'payments.PaymentFailed'),
+      message(2),
+      message(3, 'payments.PaymentFailed', Buffer.from(JSON.stringify({ type: 'payments.PaymentFailed', data: 'broken' }))),
+      message(4),
+      message(5, 'orders.OrderCancelled', Buffer.from('{not json')),
+      message(6),
+    ].map((m) => decodeIncoming(registry, m, undefined));
+    const step = nextStep(mixed, 0, { ...rules, maxChunk: 10 });
+    expect(step.kind === 'run' && step.items.map((i) => [i.message.offset, i.index])).toEqual([['0', 0], ['2', 2], ['4', 4]]);
+    expect(nextStep(mixed, 1, rules).kind).toBe('skip'); // a run never starts with another's message
+  });
   it('skips a type the consumer does not handle and dead-letters what cannot be decoded', () => {
     expect(nextStep(decoded, 3, rules).kind).toBe('skip');
     const step = nextStep(decoded, 4, rules);
@@ -200,6 +214,31 @@ describe('message processor', () => {
     const processor = createMessageProcessor(definition, { ...ports, registry, log: () => {} });
     await processor.process([message(0), message(1)], { onDone: () => {} });
     expect(seen.map((s) => s.split(':')[0])).toEqual(['one', 'one']);
+  });
+
+  it('finishes the offsets of passed-over messages in order with the run, and up to a failing item only', async () => {
+    const { ports, attempts } = memoryPorts();
+    let failed = false;
+    const definition: ConsumerDefinition = {
+      name: 'sparse',
+      topics: ['t'],
+      handles: ['orders.OrderCancelled'],
+      async handle() {},
+      async handleBatch(items) {
+        const index = items.findIndex((item) => item.message.offset === '4');
+        if (index >= 0 && !failed) {
+          failed = true;
+          throw new BatchItemError(index, new AppError('transient', 'later'));
+        }
+      },
+      retry: { maxAttempts: 2, baseMs: 1, maxMs: 1 },
+    };
+    const done: string[] = [];
+    const processor = createMessageProcessor(definition, { ...ports, registry, sleep: async () => {}, log: () => {} });
+    const messages = [message(0), message(1, 'payments.PaymentFailed'), message(2), message(3, 'payments.PaymentFailed'), message(4), message(5, 'payments.PaymentFailed')];
+    await processor.process(messages, { onDone: (m) => done.push(m.offset) });
+    expect(done).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(attempts.map((a) => `${a.offset}:${a.outcome}`)).toEqual(['0:ok', '2:ok', '4:retry', '4:ok']);
   });
 
   it('retries an unclassified failure within the attempt budget, then dead-letters it with its history', async () => {

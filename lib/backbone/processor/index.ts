@@ -71,8 +71,9 @@ export function createMessageProcessor<Tx extends SqlTx>(definition: ConsumerDef
         continue;
       }
       const { done, failure } = await applyRun(scope, step.items);
-      for (const item of step.items.slice(0, done)) hooks.onDone(item.decoded.message);
-      i += done;
+      // Offsets are finished in order: the applied items and the others' messages among them.
+      const finishedTo = done < step.items.length ? step.items[done]!.index : step.items.at(-1)!.index + 1;
+      for (; i < finishedTo; i++) hooks.onDone(decoded[i]!.message);
       if (failure) {
         const failed = step.items[done]!;
         const outcome = await retryOrDeadLetter(scope, failed, failure, hooks);

@@ -1,6 +1,8 @@
 // Pure run planning: decodes one partition's messages and decides, from a
 // position, what comes next — skip a message, dead-letter it at once (it cannot
-// be decoded), or apply a run of consecutive, decodable, handled messages.
+// be decoded), or apply a run of decodable, handled messages. A run passes over
+// messages of known types this consumer does not handle (they need nothing but
+// their offset), so a consumer of one type in four still gets long runs.
 import { randomBytes } from 'node:crypto';
 import type { AppError } from '../../errors';
 import { decodeMessage, type DecodeResult } from '../../domain/events/decode';
@@ -17,6 +19,8 @@ export interface Decoded {
 
 export interface ReadyItem extends BatchItem {
   decoded: Decoded;
+  /** Its position in the decoded messages. */
+  index: number;
 }
 
 export type Step =
@@ -50,25 +54,34 @@ export function decodeIncoming(registry: EventRegistry, message: IncomingMessage
 }
 
 /** The item to apply for a decoded message, or null when it is not this consumer's to apply. */
-function readyItem(decoded: Decoded, rules: PlanRules): ReadyItem | null {
+function readyItem(decoded: Decoded, index: number, rules: PlanRules): ReadyItem | null {
   if (!decoded.result.ok || !rules.handles.has(decoded.result.envelope.type) || rules.settled?.(decoded)) return null;
   const { topic, partition, offset } = decoded.message;
-  return { event: decoded.result.envelope, message: { topic, partition, offset }, decoded };
+  return { event: decoded.result.envelope, message: { topic, partition, offset }, decoded, index };
 }
 
-/** What to do with decoded[from] (and, for a run, the messages after it). */
+/** A known event type this consumer does not handle (valid or not): its data or version is not this consumer's concern. */
+function othersBusiness(decoded: Decoded, rules: PlanRules): boolean {
+  const type = decoded.result.ok ? decoded.result.envelope.type : decoded.result.partial.type;
+  return type !== undefined && rules.registry.has(type) && !rules.handles.has(type);
+}
+
+/**
+ * What to do with decoded[from] (and, for a run, the messages after it). A run's
+ * items are not always adjacent: messages of others' types between them belong to
+ * the run (finished with it); the run ends before anything else.
+ */
 export function nextStep(decoded: readonly Decoded[], from: number, rules: PlanRules): Step {
   const current = decoded[from]!;
   const { result } = current;
-  if (!result.ok) {
-    // A known type this consumer does not handle: its data or version is not this consumer's concern.
-    const othersBusiness = result.partial.type !== undefined && rules.registry.has(result.partial.type) && !rules.handles.has(result.partial.type);
-    return othersBusiness ? { kind: 'skip', decoded: current } : { kind: 'dead-letter', decoded: current, error: result.error };
-  }
+  if (!result.ok) return othersBusiness(current, rules) ? { kind: 'skip', decoded: current } : { kind: 'dead-letter', decoded: current, error: result.error };
   const items: ReadyItem[] = [];
   for (let i = from; i < decoded.length && items.length < rules.maxChunk; i++) {
-    const item = readyItem(decoded[i]!, rules);
-    if (!item) break;
+    const item = readyItem(decoded[i]!, i, rules);
+    if (!item) {
+      if (items.length > 0 && othersBusiness(decoded[i]!, rules)) continue;
+      break;
+    }
     const behind = rules.blockerOf?.(item);
     if (behind) {
       if (items.length === 0) return { kind: 'park', item, behind };

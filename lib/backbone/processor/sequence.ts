@@ -12,14 +12,17 @@ import { readOnce, type ProcessorScope } from './deps';
 import type { Decoded, ReadyItem } from './plan';
 import { positionOf, replayedDlqId } from './replay-lineage';
 
-/** The heads of the subjects among decoded[from..from+maxChunk], or null when the consumer is not sequenced. */
+/** The heads of the subjects of the handled events a run from `from` can reach, or null when the consumer is not sequenced. */
 export async function headsAhead<Tx extends SqlTx>(scope: ProcessorScope<Tx>, decoded: readonly Decoded[], from: number): Promise<ReadonlyMap<string, SubjectHead> | null> {
   const heads = scope.ports.deadLetters.heads;
   if (!scope.definition.sequenced || !heads) return null;
+  // The subjects of the next maxChunk handled events: as far as a run can reach (it passes over others' messages).
   const subjects = new Set<string>();
-  for (let i = from; i < decoded.length && i < from + scope.maxChunk; i++) {
+  for (let i = from, handled = 0; i < decoded.length && handled < scope.maxChunk; i++) {
     const { result } = decoded[i]!;
-    if (result.ok && result.envelope.subject) subjects.add(result.envelope.subject);
+    if (!result.ok || !scope.handles.has(result.envelope.type)) continue;
+    handled++;
+    if (result.envelope.subject) subjects.add(result.envelope.subject);
   }
   if (subjects.size === 0) return new Map();
   const rows = await readOnce(scope, (tx) => heads(tx, scope.consumer, [...subjects]));
