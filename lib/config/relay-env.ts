@@ -8,6 +8,8 @@ export const relayEnvSchema = baseEnvSchema.extend({
   RELAY_BATCH_SIZE: intInRange(1, 5_000, 500),
   /** Polling fallback when no NOTIFY arrives (a missed notification costs at most this). */
   RELAY_POLL_MS: intInRange(10, 60_000, 500),
+  /** After an idle wait ends, wait this long before claiming, so commits of the next moment share the batch (0 = at once). */
+  RELAY_LINGER_MS: intInRange(0, 1_000, 10),
   /** Ceiling of the exponential backoff while Kafka (or PostgreSQL) is failing. */
   RELAY_MAX_BACKOFF_MS: intInRange(100, 600_000, 10_000),
   /**

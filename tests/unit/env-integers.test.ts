@@ -27,6 +27,7 @@ interface IntegerVariable {
 const SECRET = { NEXTAUTH_SECRET: 'x'.repeat(40) };
 const integers: IntegerVariable[] = [
   { schema: relayEnvSchema, variable: 'RELAY_BATCH_SIZE', min: 1, max: 5_000, fallback: 500 },
+  { schema: relayEnvSchema, variable: 'RELAY_LINGER_MS', min: 0, max: 1_000, fallback: 10 },
   { schema: dlqEnvSchema, variable: 'DLQ_REPLAY_RATE_CAP', min: 1, max: 2_000, fallback: 2_000 },
   { schema: dlqEnvSchema, variable: 'DLQ_REPLAY_CANARY', min: 0, max: 10_000, fallback: 10 },
   { schema: jobsEnvSchema, variable: 'JOBS_CONCURRENCY', min: 1, max: 32, fallback: 2 },

@@ -34,7 +34,7 @@ describe('relay health', () => {
 describe('relay configuration', () => {
   it('has defaults', () => {
     const env = parseEnv(relayEnvSchema, {}, 'outbox-relay');
-    expect(env).toMatchObject({ RELAY_BATCH_SIZE: 500, RELAY_POLL_MS: 500, RELAY_MAX_BACKOFF_MS: 10_000, RELAY_LANES_PER_CLAIM: 32 });
+    expect(env).toMatchObject({ RELAY_BATCH_SIZE: 500, RELAY_POLL_MS: 500, RELAY_LINGER_MS: 10, RELAY_MAX_BACKOFF_MS: 10_000, RELAY_LANES_PER_CLAIM: 32 });
   });
 
   it('names a batch size out of range', () => {

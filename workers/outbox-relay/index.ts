@@ -53,6 +53,7 @@ const relay = createRelay({
   kafka,
   batchSize: env.RELAY_BATCH_SIZE,
   pollMs: env.RELAY_POLL_MS,
+  lingerMs: env.RELAY_LINGER_MS,
   maxBackoffMs: env.RELAY_MAX_BACKOFF_MS,
   lanesPerClaim: env.RELAY_LANES_PER_CLAIM,
   logger,
@@ -69,7 +70,7 @@ const heartbeat = setInterval(() => {
 }, HEARTBEAT_MS);
 void beat(pool, RELAY_KIND, instance, { intervalMs: HEARTBEAT_MS, lastError: null }).catch(() => {});
 logger.info(
-  `outbox relay: started (batch ${env.RELAY_BATCH_SIZE}, poll ${env.RELAY_POLL_MS} ms, lanes per claim ${env.RELAY_LANES_PER_CLAIM}, brokers ${env.KAFKA_BROKERS.join(',')})`,
+  `outbox relay: started (batch ${env.RELAY_BATCH_SIZE}, poll ${env.RELAY_POLL_MS} ms, linger ${env.RELAY_LINGER_MS} ms, lanes per claim ${env.RELAY_LANES_PER_CLAIM}, brokers ${env.KAFKA_BROKERS.join(',')})`,
 );
 
 async function shutdown(signal: string): Promise<void> {

@@ -26,6 +26,12 @@ export interface RelayOptions {
   kafka: Kafka;
   batchSize?: number;
   pollMs?: number;
+  /**
+   * After a NOTIFY ends an idle wait, wait this much longer before claiming, so the
+   * commits of the next few milliseconds go in the same batch (as a Kafka producer's
+   * linger.ms): fewer, larger batches under steady load, at most this much added latency.
+   */
+  lingerMs?: number;
   maxBackoffMs?: number;
   lanesPerClaim?: number;
   /** Upper bound of one publish (connect + send). */
@@ -48,6 +54,7 @@ export interface Relay {
 
 export function createRelay(options: RelayOptions): Relay {
   const pollMs = options.pollMs ?? 500;
+  const lingerMs = options.lingerMs ?? 0;
   const backoff = { baseMs: Math.min(250, pollMs), maxMs: options.maxBackoffMs ?? 10_000 };
   const logger = options.logger ?? console;
   const now = options.now ?? (() => new Date());
@@ -121,6 +128,7 @@ export function createRelay(options: RelayOptions): Relay {
         waiter,
         health,
         pollMs,
+        lingerMs,
         backoff,
         random,
         now,
@@ -141,6 +149,7 @@ interface LoopContext {
   waiter: RelayWaiter;
   health: ReturnType<typeof healthReporter>;
   pollMs: number;
+  lingerMs: number;
   backoff: BackoffPolicy;
   random: () => number;
   now: () => Date;
@@ -157,7 +166,10 @@ async function runLoop(ctx: LoopContext): Promise<void> {
       health.succeeded(ctx.now());
       // Rows left behind: go again at once. Otherwise wait for the next NOTIFY (at once
       // if one came during the batch) or the poll.
-      if (!again) await waiter.sleep(ctx.pollMs, true);
+      if (!again) {
+        await waiter.sleep(ctx.pollMs, true);
+        if (ctx.lingerMs > 0 && ctx.running()) await waiter.sleep(ctx.lingerMs, false);
+      }
     } catch (error) {
       // Whatever was still committing ends first (a failure of it is this failure, or the next).
       await ctx.serially(ctx.settleCommit).catch(() => {});
