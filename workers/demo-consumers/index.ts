@@ -18,7 +18,7 @@ import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(consumersEnvSchema, 'demo-consumers');
 const tracing = startTracing({ serviceName: 'signalbox-demo-consumers', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
-const db = createDb(env.DATABASE_URL, { poolSize: 10, applicationName: 'signalbox-consumers' });
+const db = createDb(env.DATABASE_URL, { poolSize: env.CONSUMER_DB_POOL_SIZE, applicationName: 'signalbox-consumers' });
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-consumers`, logLevel: env.LOG_LEVEL });
 const knobs = createKnobCache(db, 1000, { onError: (e) => console.error(`knobs: ${(e as Error).message}`) });
 const running = new Map<string, RunningConsumer>();
