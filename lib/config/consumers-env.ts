@@ -13,8 +13,8 @@ export const consumersEnvSchema = baseEnvSchema.extend({
   CONSUMER_MAX_MESSAGE_BYTES: intInRange(1024, 64 * 1024 * 1024, 1024 * 1024),
   CONSUMER_PARTITION_CONCURRENCY: intInRange(1, 64, 6),
   CONSUMER_DB_POOL_SIZE: intInRange(2, 200, 16),
-  CONSUMER_FETCH_MIN_BYTES: intInRange(1, 16 * 1024 * 1024, 64 * 1024),
-  CONSUMER_FETCH_MAX_WAIT_MS: intInRange(10, 10_000, 100),
+  CONSUMER_FETCH_MIN_BYTES: intInRange(1, 16 * 1024 * 1024, 256 * 1024),
+  CONSUMER_FETCH_MAX_WAIT_MS: intInRange(10, 10_000, 250),
   ...groupPrefixEnvSchema.shape,
   DEMO_TOPIC_PARTITIONS: intInRange(1, 256, 6),
 });
