@@ -7,7 +7,7 @@
 //   npm run test:faults -- --runs 1 --only pg-restart-and-broker-kill
 //   npm run test:faults -- --rate 40 --only broker-sigkill,broker-sigterm --append
 //
-// Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (130: about 500 events/s asked; 151-223 reached here),
+// Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (145: about 560 events/s asked; a quiet 2-core machine moved 535),
 // --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
 // (keep the existing file's rows and add these runs after them),
 // --rerender (run nothing; write --out again from the results embedded in it),
@@ -28,6 +28,8 @@ import { badInputFailed, embedBadInput, previousBadInput, renderBadInput, runBad
 import { jobScenarios } from '../tests/faults/job-scenarios';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Issue #12: the faults are injected while the demo moves at least this many events a second. */
+const TARGET_EVENTS_PER_SECOND = 500;
 
 interface Options {
   runs: number;
@@ -46,7 +48,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, only: null, rate: 130, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false, merge: null, startBefore: null };
+  const o: Options = { runs: 3, only: null, rate: 145, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false, merge: null, startBefore: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -144,6 +146,11 @@ const BAD_INPUT_COMMAND = `npm run test:faults -- --only ${BAD_INPUT}`;
 function markdown(results: Array<RunResult & { source?: string }>, commands: string[], badInput: BadInputResults | null): string {
   const scenarios = [...new Set(results.map((r) => r.scenario))];
   const passedRuns = results.filter((r) => r.ok).length;
+  // Issue #12 asks for the faults under ≥ 500 events/s (scenario A runs at 40 orders/s by design).
+  const atTarget = (r: RunResult) => (r.eventsPerSecond ?? 0) >= TARGET_EVENTS_PER_SECOND;
+  const scenarioIds = [...new Set(results.map((r) => r.scenario))];
+  const passedAtTarget = (id: string) => results.filter((r) => r.scenario === id && r.ok && atTarget(r)).length;
+  const targetLine = `Runs at ≥ ${TARGET_EVENTS_PER_SECOND} events/s: ${results.filter(atTarget).length} of ${results.length}, ${results.filter((r) => r.ok && atTarget(r)).length} of them PASS. PASS runs at that rate per scenario: ${scenarioIds.filter((id) => id !== scenarioA.id).map((id) => `${id} ${passedAtTarget(id)}`).join(', ')}.`;
   const slim = results.map((r) => ({ ...r, verdict: r.verdict ? { ...r.verdict, problems: r.verdict.problems.slice(0, 10) } : null }));
   const problems = results
     .filter((r) => !r.ok)
@@ -164,6 +171,7 @@ ${[...new Set(commands.map(withoutDefaultOut))].map((c) => `\`\`\`sh\n${c}\n\`\`
 Code under test: ${[...new Set(results.map((r) => r.source ?? 'unknown'))].join('; ')}.
 Machine: ${cpus().length} cores, shared with other work (load average at the end of each run in the last column).
 ${passedRuns} of ${results.length} runs passed, over ${scenarios.length} scenario(s): ${scenarios.join(', ')}.
+${targetLine}
 
 ## Faults under load
 
@@ -199,7 +207,10 @@ ${(() => {
     missing.length ? `- Scenarios of the suite not run for this file: ${missing.join(', ')}.` : '',
     fewer.length ? `- Fewer than the 3 runs issue #12 asks for: ${fewer.join(', ')}.` : '',
     '- Issue #12 faults the suite does not inject yet: see "Not covered yet" in docs/faults.md.',
-    '- The ≥ 500 events/s of issue #12: not reached on this machine; the rates reached are in the table.',
+    ...(() => {
+      const short = scenarioIds.filter((id) => id !== scenarioA.id && passedAtTarget(id) < 3);
+      return short.length ? [`- Fewer than 3 PASS runs at ≥ ${TARGET_EVENTS_PER_SECOND} events/s (issue #12): ${short.map((id) => `\`${id}\` (${passedAtTarget(id)})`).join(', ')}.`] : [];
+    })(),
   ].filter(Boolean).join('\n');
 })()}
 
