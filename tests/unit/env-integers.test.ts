@@ -4,6 +4,7 @@
 // within its range; a decimal one (checks thresholds) one fractional part; empty means
 // unset (the default applies); anything else stops the process with an error naming
 // the variable. Checked on real process schemas, hand-picked and generated values.
+import { trafficEnvSchema } from '@/lib/config/traffic-env';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { z } from 'zod';
@@ -36,6 +37,7 @@ const integers: IntegerVariable[] = [
   { schema: consumersEnvSchema, variable: 'CONSUMER_FETCH_MIN_BYTES', min: 1, max: 16 * 1024 * 1024, fallback: 256 * 1024 },
   { schema: consumersEnvSchema, variable: 'CONSUMER_FETCH_MAX_WAIT_MS', min: 10, max: 10_000, fallback: 250 },
   { schema: consumersEnvSchema, variable: 'CONSUMER_MAX_MESSAGE_BYTES', min: 1024, max: 64 * 1024 * 1024, fallback: 1024 * 1024 },
+  { schema: trafficEnvSchema, variable: 'TRAFFIC_BATCH_LINGER_MS', min: 0, max: 1_000, fallback: 50 },
   { schema: ordersApiEnvSchema, variable: 'ORDERS_API_PORT', min: 0, max: 65_535, fallback: 3100 },
   { schema: databaseSelectionEnvSchema, variable: 'EMBEDDED_POSTGRES_PORT', min: 1024, max: 65_535, fallback: 54329 },
   { schema: consoleEnvSchema, variable: 'SIGNIN_MAX_FAILURES', min: 1, max: 100, fallback: 5 },

@@ -9,10 +9,11 @@ import { startTracing } from '../../lib/adapters/otel/tracing';
 import { loadEnvOrExit } from '../../lib/config/parse-env';
 import { trafficEnvSchema } from '../../lib/config/traffic-env';
 import { createKnobCache } from '../../lib/demo/knobs';
-import { executeOrderCommand } from '../../lib/demo/orders/commands';
+import { executeOrderCommand, executePlaceOrders } from '../../lib/demo/orders/commands';
+import { microBatch } from '../../lib/domain/micro-batch';
 import { createOrderOutboxWriter } from '../../lib/demo/orders/outbox';
 import { createPoisonProducer } from '../../lib/demo/poison-producer';
-import { createTrafficGenerator } from '../../lib/demo/traffic';
+import { createTrafficGenerator, type GeneratedOrder } from '../../lib/demo/traffic';
 import { onShutdown } from '../../lib/adapters/process/on-shutdown';
 
 const env = loadEnvOrExit(trafficEnvSchema, 'traffic-generator');
@@ -23,10 +24,15 @@ const knobs = createKnobCache(db, env.TRAFFIC_KNOB_REFRESH_MS, { onError: (e) =>
 const poison = createPoisonProducer(createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.TRAFFIC_POISON_CLIENT_ID, logLevel: env.LOG_LEVEL }));
 const commandDeps = { db, outbox: createOrderOutboxWriter(), now: () => new Date(), newId: () => uuidv7() };
 
+// The orders of a moment share one transaction (the generator is a load tool; the orders API places one per request).
+const placeOne = env.TRAFFIC_BATCH_LINGER_MS > 0
+  ? microBatch((orders: GeneratedOrder[]) => executePlaceOrders(commandDeps, orders), { maxBatch: env.TRAFFIC_MAX_IN_FLIGHT, lingerMs: env.TRAFFIC_BATCH_LINGER_MS })
+  : (order: GeneratedOrder) => executeOrderCommand(commandDeps, order);
+
 const generator = createTrafficGenerator({
   knobs: knobs.get,
   // While the database is down, orders fail fast instead of each trying to connect.
-  placeOrder: backOffWhileUnavailable((order) => executeOrderCommand(commandDeps, order)),
+  placeOrder: backOffWhileUnavailable(placeOne),
   producePoison: (message) => poison.send(message),
   newId: () => uuidv7(),
   maxInFlight: env.TRAFFIC_MAX_IN_FLIGHT,

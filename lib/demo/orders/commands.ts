@@ -8,10 +8,10 @@ import type { OutboxWriter } from '../../adapters/outbox/outbox-writer';
 import type { EventEnvelope, NewEvent } from '../../domain/events/envelope';
 import { AppError } from '../../errors';
 import { inputIssues } from '../../domain/input-issues';
-import { evolve, type OrderCommand, type OrderState, type OrderStatus } from './decider';
+import { decide, evolve, type OrderCommand, type OrderState, type OrderStatus } from './decider';
 import { decideWithStatus } from './command-plan';
 import { latestVersion, type OrderEvent } from './events';
-import { loadOrderForUpdate, saveOrder } from './order-store';
+import { insertNewOrders, loadOrderForUpdate, saveOrder } from './order-store';
 import { buildOrderCommand, orderCommandInputSchema, requestHashOf, type OrderCommandInput } from './command-schemas';
 import { claimIdempotencyKey, completeIdempotencyKey, IDEMPOTENCY_KEY } from './idempotency';
 
@@ -88,6 +88,38 @@ export async function executeOrderCommand(deps: CommandDeps, input: OrderCommand
       const result = await runOrderCommand(scope, buildOrderCommand(request, deps.newId));
       if (key !== undefined) await completeIdempotencyKey(tx, request.kind, key, result as unknown as Prisma.InputJsonValue);
       return { ...result, replayed: false };
+    },
+    { timeout: options.transactionTimeoutMs ?? 15_000, maxWait: 5_000 },
+  );
+}
+
+/**
+ * Places several new orders in one transaction (the traffic generator's batches): each
+ * validated as executeOrderCommand does, each its own OrderPlaced in its own trace; all
+ * or none are written. Only PlaceOrder; no Idempotency-Key.
+ */
+export async function executePlaceOrders(deps: CommandDeps, inputs: readonly OrderCommandInput[], options: Pick<ExecuteOptions, 'transactionTimeoutMs'> = {}): Promise<ExecuteResult[]> {
+  const commands = inputs.map((input) => {
+    const parsed = orderCommandInputSchema.safeParse(input);
+    if (!parsed.success) throw new AppError('bad_request', 'Invalid command.', { details: { issues: inputIssues(parsed.error) } });
+    if (parsed.data.kind !== 'PlaceOrder') throw new AppError('bad_request', `executePlaceOrders places orders only, not ${parsed.data.kind}.`);
+    return buildOrderCommand(parsed.data, deps.newId);
+  });
+  const planned = commands.map((command) => {
+    const events = decide(command, null);
+    const state = events.reduce<OrderState | null>(evolve, null);
+    if (!state) throw new AppError('internal', 'Order events did not produce a state.');
+    return { command, events, state };
+  });
+  return deps.db.$transaction(
+    async (tx) => {
+      await insertNewOrders(tx, planned.map((p) => p.state), deps.now());
+      const envelopes = await deps.outbox.appendGroups(tx, planned.map((p) => ({ events: p.events.map((e) => toNewEvent(p.command.orderId, e)) })));
+      let next = 0;
+      return planned.map((p) => {
+        const own = envelopes.slice(next, (next += p.events.length));
+        return { orderId: p.state.orderId, status: p.state.status, events: own.map((e) => ({ id: e.id, type: e.type })), replayed: false };
+      });
     },
     { timeout: options.transactionTimeoutMs ?? 15_000, maxWait: 5_000 },
   );

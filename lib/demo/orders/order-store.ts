@@ -98,3 +98,13 @@ export async function saveOrders(tx: Tx, writes: readonly { next: OrderState; ex
     throw new AppError('concurrent_update', `Order ${missed.next.orderId} was changed concurrently (expected version ${missed.expectedVersion}); retry.`);
   }
 }
+
+/** Inserts several new orders in one statement; throws a rejection when any of them exists already (nothing is written then). */
+export async function insertNewOrders(tx: Tx, orders: readonly OrderState[], now: Date): Promise<void> {
+  if (orders.length === 0) return;
+  const { count } = await tx.order.createMany({
+    data: orders.map((o) => ({ id: o.orderId, customerId: o.customerId, status: o.status, amountCents: o.amountCents, currency: o.currency, shipmentId: o.shipmentId, version: 1, placedAt: now, updatedAt: now })),
+    skipDuplicates: true,
+  });
+  if (count !== orders.length) throw new AppError('rejected', 'Order already exists.', { details: { currentStatus: null } });
+}
