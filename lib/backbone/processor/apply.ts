@@ -23,10 +23,10 @@ export interface RunResult {
 }
 
 /** The follow-ups of one handled event: caused by it, in its correlation and trace. */
-function groupOf(item: BatchItem | null, events: readonly FollowUpEvent[]): OutboxGroup {
+function groupOf(item: BatchItem, events: readonly FollowUpEvent[]): OutboxGroup {
   return {
-    events: events.map((e) => ({ ...e, causationId: item?.event.id ?? null, correlationId: item?.event.correlation_id ?? item?.event.id ?? null })),
-    traceparent: item?.event.traceparent,
+    events: events.map((e) => ({ ...e, causationId: item.event.id, correlationId: item.event.correlation_id ?? item.event.id })),
+    traceparent: item.event.traceparent,
   };
 }
 
@@ -49,12 +49,12 @@ async function runHandleBatch<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx: T
   await appendAll(scope, tx, groups);
 }
 
-function contextFor<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx: Tx, item: BatchItem | null, attempt: number): HandlerContext<Tx> {
+function contextFor<Tx extends SqlTx>(scope: ProcessorScope<Tx>, tx: Tx, item: BatchItem, attempt: number): HandlerContext<Tx> {
   return {
     tx,
     consumer: scope.consumer,
     attempt,
-    message: item?.message ?? { topic: '', partition: -1, offset: '-1' },
+    message: item.message,
     emit: (events) => {
       const group = groupOf(item, events);
       return scope.ports.outbox.append(tx, group.events, { traceparent: group.traceparent });
