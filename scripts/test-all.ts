@@ -8,7 +8,9 @@
 //   2. unit, then int (vitest, one run per project, JSON reports in
 //      test-results/vitest-unit.json and test-results/vitest-int.json);
 //   3. the production build (`next build`; SKIP_BUILD=1 reuses an existing one);
-//   4. e2e (Playwright against `next start`, JSON report in test-results/e2e.json).
+//   4. e2e (Playwright against `next start`, JSON report in test-results/e2e.json);
+//   5. the reduced fault layer (issue #12): scenario A of `npm run test:faults` once, on a
+//      PostgreSQL cluster and Kafka broker of its own (test-results/faults.json; SKIP_FAULTS=1 skips it).
 //
 // Every layer runs even when an earlier one failed, so the summary is complete. Counts
 // come from the JSON reports, never from exit codes alone; a layer that could not run,
@@ -308,6 +310,33 @@ async function runE2e(buildOk: boolean): Promise<void> {
   }
 }
 
+// ── faults (reduced) ──
+
+const faultsResults = path.join(resultsDir, 'faults.json');
+/** The reduced fault layer (issue #12): scenario A, a PostgreSQL restart and a broker SIGKILL under traffic, on a cluster and broker of its own. */
+const REDUCED_FAULTS = ['--only', 'pg-restart-and-broker-kill', '--runs', '1', '--no-write', '--results', faultsResults];
+
+async function runFaults(): Promise<void> {
+  const layer: LayerResult = { name: 'faults (reduced)', passed: 0, failed: 0, skipped: 0, problems: [] };
+  layers.push(layer);
+  if (process.env.SKIP_FAULTS === '1') {
+    layer.note = 'skipped (SKIP_FAULTS=1)';
+    return;
+  }
+  banner(`faults: npm run test:faults -- ${REDUCED_FAULTS.join(' ')}`);
+  await rm(faultsResults, { force: true });
+  const r = await run('npx', ['tsx', 'scripts/test-faults.ts', ...REDUCED_FAULTS], { timeoutMs: 12 * MINUTE });
+  layer.seconds = r.seconds;
+  const runs = await readJson<Array<{ scenario: string; run: number; ok: boolean; error?: string }>>(faultsResults);
+  if (!runs || runs.length === 0) {
+    layer.problems.push(`the fault suite wrote no results (${describeExit(r)})`);
+    return;
+  }
+  layer.passed = runs.filter((x) => x.ok).length;
+  layer.failed = runs.length - layer.passed;
+  if (r.code !== 0 && layer.failed === 0) layer.problems.push(`test:faults ${describeExit(r)} with every run passed`);
+}
+
 // ── summary ──────────────────────────────────────────────────────────────────────────
 
 function fmt(c: Counts): string {
@@ -324,6 +353,7 @@ async function main(): Promise<number> {
   await runVitest(kafkaOk, postgres.ok, prismaOk);
   const buildOk = await build();
   await runE2e(buildOk);
+  await runFaults();
   await stopPostgres(postgres.stop);
 
   banner('summary');

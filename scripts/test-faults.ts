@@ -7,8 +7,8 @@
 //   npm run test:faults -- --runs 1 --only pg-restart-and-broker-kill
 //   npm run test:faults -- --rate 40 --only broker-sigkill,broker-sigterm --append
 //
-// Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (145: about 560 events/s asked; a quiet 2-core machine moved 535),
-// --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append
+// Options: --runs N (3), --only id,id (all), --rate R orders/s for the #12 scenarios (145: about 550 events/s asked; a quiet 2-core machine moved 545),
+// --traffic-seconds S for them (50), --out FILE (RELIABILITY.md), --no-write, --append, --results FILE (the runs as JSON),
 // (keep the existing file's rows and add these runs after them),
 // --rerender (run nothing; write --out again from the results embedded in it),
 // --merge FILE (run nothing; add the runs embedded in FILE, written by another run of this script, after those in --out),
@@ -45,10 +45,12 @@ interface Options {
   merge: string | null;
   /** No run starts after this time (ms since the epoch); the runs left are listed as not run. */
   startBefore: number | null;
+  /** Also writes the runs' results (JSON) here: what `npm test`'s reduced fault layer counts. */
+  results: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, only: null, rate: 145, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false, merge: null, startBefore: null };
+  const o: Options = { runs: 3, only: null, rate: 145, trafficSeconds: 50, out: path.join(root, 'RELIABILITY.md'), write: true, append: false, rerender: false, merge: null, startBefore: null, results: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -67,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--traffic-seconds') o.trafficSeconds = positive(value());
     else if (a === '--out') o.out = path.resolve(value());
     else if (a === '--no-write') o.write = false;
+    else if (a === '--results') o.results = path.resolve(value());
     else if (a === '--append') o.append = true;
     else if (a === '--rerender') o.rerender = true;
     else if (a === '--merge') o.merge = path.resolve(value());
@@ -284,6 +287,7 @@ async function main() {
       const result = await runScenario(scenario, run, { logRoot, log });
       results.push({ ...result, source: codeUnderTest() });
       writeFileSync(path.join(logRoot, 'results.json'), JSON.stringify(results, null, 2));
+      if (options.results) writeFileSync(options.results, JSON.stringify(results, null, 2));
     }
   }
 
