@@ -287,7 +287,10 @@ async function main() {
       const result = await runScenario(scenario, run, { logRoot, log });
       results.push({ ...result, source: codeUnderTest() });
       writeFileSync(path.join(logRoot, 'results.json'), JSON.stringify(results, null, 2));
-      if (options.results) writeFileSync(options.results, JSON.stringify(results, null, 2));
+      if (options.results) {
+        mkdirSync(path.dirname(options.results), { recursive: true });
+        writeFileSync(options.results, JSON.stringify(results, null, 2));
+      }
     }
   }
 
