@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Waits (up to timeoutMs) until a backend of `applicationName` is inside a transaction
  * that has written (backend_xid set), polling every few milliseconds; returns its state.
  */
-async function waitForWritingTransaction(ctx: FaultContext, applicationName: string, timeoutMs = 20_000): Promise<string | null> {
+async function waitForWritingTransaction(ctx: FaultContext, applicationName: string, timeoutMs = 20_000, queryPrefix?: string): Promise<string | null> {
   const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
   client.on('error', () => {});
   await client.connect();
@@ -21,8 +21,9 @@ async function waitForWritingTransaction(ctx: FaultContext, applicationName: str
     while (Date.now() < deadline) {
       const { rows } = await client.query<{ state: string; query: string }>(
         `SELECT state, left(query, 60) AS query FROM pg_stat_activity
-          WHERE application_name = $1 AND backend_xid IS NOT NULL AND xact_start IS NOT NULL LIMIT 1`,
-        [applicationName],
+          WHERE application_name = $1 AND backend_xid IS NOT NULL AND xact_start IS NOT NULL
+            AND ($2::text IS NULL OR ltrim(query) LIKE $2 || '%') LIMIT 1`,
+        [applicationName, queryPrefix ?? null],
       );
       if (rows[0]) return `${rows[0].state}: ${rows[0].query.replace(/\s+/g, ' ')}`;
       await sleep(5);
@@ -57,14 +58,14 @@ const brokerRestart = (how: 'SIGTERM' | 'SIGKILL', atSeconds: number, downMs = 5
 });
 
 /** SIGKILL of a worker (the supervisor starts a new one); waits until the new process has started. */
-const workerKill = (worker: string, atSeconds: number, when?: { applicationName: string }): FaultStep => ({
-  label: `${worker} SIGKILL${when ? ' inside its transaction' : ''}`,
+const workerKill = (worker: string, atSeconds: number, when?: { applicationName: string; queryPrefix?: string; what?: string }): FaultStep => ({
+  label: `${worker} SIGKILL${when ? ` ${when.what ?? 'inside its transaction'}` : ''}`,
   atSeconds,
   async inject(ctx) {
     const handle = ctx.sys.workers.get(worker);
     if (!handle) throw new Error(`no worker ${worker}`);
     const starts = handle.starts();
-    const seen = when ? await waitForWritingTransaction(ctx, when.applicationName) : null;
+    const seen = when ? await waitForWritingTransaction(ctx, when.applicationName, 20_000, when.queryPrefix) : null;
     const pid = handle.signal('SIGKILL');
     const deadline = Date.now() + 30_000;
     while (handle.starts() === starts && Date.now() < deadline) await sleep(100);
@@ -144,6 +145,14 @@ export function faultScenarios(rate: number, trafficSeconds = 50): Scenario[] {
       faults: [pgRestartInside('PostgreSQL restart (immediate) inside a consumer transaction', at, 'signalbox-consumers')],
     },
     { ...base, id: 'relay-sigkill', title: `outbox relay SIGKILL inside its transaction (${rate} orders/s)`, faults: [workerKill('relay', at, { applicationName: 'signalbox-outbox-relay' })] },
+    {
+      ...base,
+      id: 'relay-sigkill-after-ack',
+      title: `outbox relay SIGKILL after the broker acknowledged a batch, before its rows are marked (${rate} orders/s)`,
+      // The relay marks a batch (UPDATE … SET published_at) only after Kafka acknowledged it; killed
+      // with that UPDATE done and not committed, the batch is on the topic and unmarked: it is sent again.
+      faults: [workerKill('relay', at, { applicationName: 'signalbox-outbox-relay', queryPrefix: 'UPDATE outbox_events AS o SET published_at', what: 'between the broker\'s ack and the marking commit' })],
+    },
     {
       ...base,
       id: 'consumer-sigkill',
