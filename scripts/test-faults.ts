@@ -87,6 +87,17 @@ function parseArgs(argv: string[]): Options {
 
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '—' : n.toFixed(digits));
 
+/**
+ * The load a run offered: events its orders caused per second of traffic, whenever they were
+ * written (orders/s × outbox events ÷ orders placed; payments handles exactly the OrderPlaced
+ * events). A fault that stops the consumers for a while lowers the events moved during
+ * traffic, not this.
+ */
+function offeredEventsPerSecond(r: RunResult): number | null {
+  const orders = r.verdict?.consumers.find((c) => c.consumer === 'payments')?.handled;
+  return r.verdict && r.ordersPerSecond && orders ? (r.ordersPerSecond * r.verdict.outboxEvents) / orders : null;
+}
+
 function outcome(r: RunResult): string {
   if (r.error) return `ERROR: ${r.error.split('\n')[0]!.slice(0, 120)}`;
   if (!r.verdict) return 'no verdict';
@@ -111,7 +122,7 @@ function row(r: RunResult): string {
     .map((f, i) => `${f.label} at ${fmt(f.injectedAtSeconds, 0)} s: outage ${fmt(f.outageSeconds)} s, ${f.recoverySeconds === null ? never(i) : `recovered in ${fmt(f.recoverySeconds)} s${f.recoveredAfterTrafficStopped ? ' (after traffic stopped)' : ''}`}, peak lag ${f.peakLag ?? '—'}, peak unpublished ${f.peakUnpublished ?? '—'}${f.note ? ` (${f.note})` : ''}`)
     .join('; ');
   const restarts = Object.entries(r.workerStarts).filter(([, n]) => n > 1).map(([w, n]) => `${w} ×${n - 1}`).join(', ') || 'none';
-  return `| ${r.scenario} | ${r.run} | ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${outcome(r)} | ${v?.lost ?? '—'} | ${v?.doubled ?? '—'} | ${v?.drift ?? '—'} | ${v?.unpublished ?? '—'} | ${v ? `${v.deadLettered} / ${v.poisonOnTopic}` : '—'} | ${faults || '—'} | ${fmt(r.drainSeconds)} | ${fmt(r.ordersPerSecond)} / ${fmt(r.eventsPerSecond, 0)} | ${v?.outboxEvents ?? '—'} | ${restarts} | ${r.loadAverage.join(' ')} |`;
+  return `| ${r.scenario} | ${r.run} | ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${outcome(r)} | ${v?.lost ?? '—'} | ${v?.doubled ?? '—'} | ${v?.drift ?? '—'} | ${v?.unpublished ?? '—'} | ${v ? `${v.deadLettered} / ${v.poisonOnTopic}` : '—'} | ${faults || '—'} | ${fmt(r.drainSeconds)} | ${fmt(r.ordersPerSecond)} / ${fmt(r.eventsPerSecond, 0)} / ${fmt(offeredEventsPerSecond(r), 0)} | ${v?.outboxEvents ?? '—'} | ${restarts} | ${r.loadAverage.join(' ')} |`;
 }
 
 const RESULTS_MARK = '<!-- fault-results ';
@@ -150,10 +161,11 @@ function markdown(results: Array<RunResult & { source?: string }>, commands: str
   const scenarios = [...new Set(results.map((r) => r.scenario))];
   const passedRuns = results.filter((r) => r.ok).length;
   // Issue #12 asks for the faults under ≥ 500 events/s (scenario A runs at 40 orders/s by design).
-  const atTarget = (r: RunResult) => (r.eventsPerSecond ?? 0) >= TARGET_EVENTS_PER_SECOND;
+  const atTarget = (r: RunResult) => (offeredEventsPerSecond(r) ?? 0) >= TARGET_EVENTS_PER_SECOND;
   const scenarioIds = [...new Set(results.map((r) => r.scenario))];
   const passedAtTarget = (id: string) => results.filter((r) => r.scenario === id && r.ok && atTarget(r)).length;
-  const targetLine = `Runs at ≥ ${TARGET_EVENTS_PER_SECOND} events/s: ${results.filter(atTarget).length} of ${results.length}, ${results.filter((r) => r.ok && atTarget(r)).length} of them PASS. PASS runs at that rate per scenario: ${scenarioIds.filter((id) => id !== scenarioA.id).map((id) => `${id} ${passedAtTarget(id)}`).join(', ')}.`;
+  const targetLine = `Runs offering ≥ ${TARGET_EVENTS_PER_SECOND} events/s (events the run's orders caused, per second of traffic: orders/s × outbox events ÷ orders; the events moved during traffic are lower when a fault stops the consumers for a while, and are in the table too): ${results.filter(atTarget).length} of ${results.length}, ${results.filter((r) => r.ok && atTarget(r)).length} of them PASS.`;
+  const perScenarioLine = ` PASS runs at that rate per scenario: ${scenarioIds.filter((id) => id !== scenarioA.id).map((id) => `${id} ${passedAtTarget(id)}`).join(', ')}.`;
   const slim = results.map((r) => ({ ...r, verdict: r.verdict ? { ...r.verdict, problems: r.verdict.problems.slice(0, 10) } : null }));
   const problems = results
     .filter((r) => !r.ok)
@@ -174,7 +186,7 @@ ${[...new Set(commands.map(withoutDefaultOut))].map((c) => `\`\`\`sh\n${c}\n\`\`
 Code under test: ${[...new Set(results.map((r) => r.source ?? 'unknown'))].join('; ')}.
 Machine: ${cpus().length} cores, shared with other work (load average at the end of each run in the last column).
 ${passedRuns} of ${results.length} runs passed, over ${scenarios.length} scenario(s): ${scenarios.join(', ')}.
-${targetLine}
+${targetLine}${perScenarioLine}
 
 ## Faults under load
 
@@ -184,7 +196,7 @@ no cause emitted a follow-up twice and no order has a fact twice; both read mode
 by their own \`evolve\` and by plain SQL over the outbox (drift 0); every poison message on the topic
 dead-lettered by each consumer that should; and the system drained after traffic stopped.
 
-| scenario | run | started (UTC) | outcome | lost | doubled | drift | unpublished | dead-lettered events / poison on topic | faults: outage, recovery (lag back under the limit), peaks | drain (s) | orders/s / events/s | outbox events | worker restarts | load avg |
+| scenario | run | started (UTC) | outcome | lost | doubled | drift | unpublished | dead-lettered events / poison on topic | faults: outage, recovery (lag back under the limit), peaks | drain (s) | orders/s / events/s moved during traffic / offered | outbox events | worker restarts | load avg |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${results.map(row).join('\n')}
 
