@@ -22,7 +22,7 @@ async function waitForWritingTransaction(ctx: FaultContext, applicationName: str
       const { rows } = await client.query<{ state: string; query: string }>(
         `SELECT state, left(query, 60) AS query FROM pg_stat_activity
           WHERE application_name = $1 AND backend_xid IS NOT NULL AND xact_start IS NOT NULL
-            AND ($2::text IS NULL OR ltrim(query) LIKE $2 || '%') LIMIT 1`,
+            AND ($2::text IS NULL OR btrim(regexp_replace(query, '\\s+', ' ', 'g')) LIKE $2 || '%') LIMIT 1`,
         [applicationName, queryPrefix ?? null],
       );
       if (rows[0]) return `${rows[0].state}: ${rows[0].query.replace(/\s+/g, ' ')}`;
