@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Waits (up to timeoutMs) until a backend of `applicationName` is inside a transaction
  * that has written (backend_xid set), polling every few milliseconds; returns its state.
  */
-async function waitForWritingTransaction(ctx: FaultContext, applicationName: string, timeoutMs = 20_000, queryPrefix?: string): Promise<string | null> {
+async function waitForWritingTransaction(ctx: FaultContext, applicationName: string, timeoutMs = 20_000): Promise<string | null> {
   const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
   client.on('error', () => {});
   await client.connect();
@@ -21,9 +21,8 @@ async function waitForWritingTransaction(ctx: FaultContext, applicationName: str
     while (Date.now() < deadline) {
       const { rows } = await client.query<{ state: string; query: string }>(
         `SELECT state, left(query, 60) AS query FROM pg_stat_activity
-          WHERE application_name = $1 AND backend_xid IS NOT NULL AND xact_start IS NOT NULL
-            AND ($2::text IS NULL OR btrim(regexp_replace(query, '\\s+', ' ', 'g')) LIKE $2 || '%') LIMIT 1`,
-        [applicationName, queryPrefix ?? null],
+          WHERE application_name = $1 AND backend_xid IS NOT NULL AND xact_start IS NOT NULL LIMIT 1`,
+        [applicationName],
       );
       if (rows[0]) return `${rows[0].state}: ${rows[0].query.replace(/\s+/g, ' ')}`;
       await sleep(5);
@@ -58,18 +57,72 @@ const brokerRestart = (how: 'SIGTERM' | 'SIGKILL', atSeconds: number, downMs = 5
 });
 
 /** SIGKILL of a worker (the supervisor starts a new one); waits until the new process has started. */
-const workerKill = (worker: string, atSeconds: number, when?: { applicationName: string; queryPrefix?: string; what?: string }): FaultStep => ({
-  label: `${worker} SIGKILL${when ? ` ${when.what ?? 'inside its transaction'}` : ''}`,
+const workerKill = (worker: string, atSeconds: number, when?: { applicationName: string }): FaultStep => ({
+  label: `${worker} SIGKILL${when ? ' inside its transaction' : ''}`,
   atSeconds,
   async inject(ctx) {
     const handle = ctx.sys.workers.get(worker);
     if (!handle) throw new Error(`no worker ${worker}`);
     const starts = handle.starts();
-    const seen = when ? await waitForWritingTransaction(ctx, when.applicationName, 20_000, when.queryPrefix) : null;
+    const seen = when ? await waitForWritingTransaction(ctx, when.applicationName) : null;
     const pid = handle.signal('SIGKILL');
     const deadline = Date.now() + 30_000;
     while (handle.starts() === starts && Date.now() < deadline) await sleep(100);
     return `killed pid ${pid ?? '?'}${seen ? ` while in a transaction (${seen})` : ''}; new process started: ${handle.starts() > starts}`;
+  },
+});
+
+/**
+ * SIGKILL of the relay between Kafka's ack of a batch and the commit that marks its rows: waits
+ * until a relay backend has run the mark (UPDATE … SET published_at, sent only after sendBatch
+ * resolved) and sits idle in that transaction, freezes the relay (SIGSTOP), and kills it only if
+ * 50 ms later the same transaction is still open and idle (so no COMMIT was on its way); else lets
+ * it go on (SIGCONT) and waits for the next batch. Throws when it cannot catch one in 60 s.
+ */
+const relayKillAfterAck = (atSeconds: number): FaultStep => ({
+  label: "relay SIGKILL between the broker's ack and the marking commit",
+  atSeconds,
+  async inject(ctx) {
+    const handle = ctx.sys.workers.get('relay');
+    if (!handle) throw new Error('no worker relay');
+    const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const starts = handle.starts();
+      const deadline = Date.now() + 60_000;
+      let tries = 0;
+      while (Date.now() < deadline) {
+        const { rows } = await client.query<{ pid: number; xact_start: Date }>(
+          `SELECT pid, xact_start FROM pg_stat_activity
+            WHERE application_name = 'signalbox-outbox-relay' AND state = 'idle in transaction'
+              AND btrim(regexp_replace(query, '\\s+', ' ', 'g')) LIKE 'UPDATE outbox_events AS o SET published_at%' LIMIT 1`,
+        );
+        const mark = rows[0];
+        if (!mark) {
+          await sleep(2);
+          continue;
+        }
+        tries++;
+        handle.signal('SIGSTOP');
+        let killed: number | undefined;
+        try {
+          await sleep(50);
+          const still = await client.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle in transaction' AND xact_start = $2`, [mark.pid, mark.xact_start]);
+          if (still.rowCount) killed = handle.signal('SIGKILL') ?? -1;
+        } finally {
+          if (killed === undefined) handle.signal('SIGCONT'); // never leave it frozen
+        }
+        if (killed !== undefined) {
+          const restartBy = Date.now() + 30_000;
+          while (handle.starts() === starts && Date.now() < restartBy) await sleep(100);
+          return `killed pid ${killed} frozen with a batch acknowledged and marked in an open transaction (backend ${mark.pid}; caught at try ${tries}); new process started: ${handle.starts() > starts}`;
+        }
+      }
+      throw new Error(`relay kill after ack: no marked, uncommitted batch held still for 50 ms in 60 s (${tries} tries)`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   },
 });
 
@@ -151,7 +204,7 @@ export function faultScenarios(rate: number, trafficSeconds = 50): Scenario[] {
       title: `outbox relay SIGKILL after the broker acknowledged a batch, before its rows are marked (${rate} orders/s)`,
       // The relay marks a batch (UPDATE … SET published_at) only after Kafka acknowledged it; killed
       // with that UPDATE done and not committed, the batch is on the topic and unmarked: it is sent again.
-      faults: [workerKill('relay', at, { applicationName: 'signalbox-outbox-relay', queryPrefix: 'UPDATE outbox_events AS o SET published_at', what: 'between the broker\'s ack and the marking commit' })],
+      faults: [relayKillAfterAck(at)],
     },
     {
       ...base,
