@@ -73,11 +73,13 @@ const workerKill = (worker: string, atSeconds: number, when?: { applicationName:
 });
 
 /**
- * SIGKILL of the relay between Kafka's ack of a batch and the commit that marks its rows: waits
- * until a relay backend has run the mark (UPDATE … SET published_at, sent only after sendBatch
- * resolved) and sits idle in that transaction, freezes the relay (SIGSTOP), and kills it only if
- * 50 ms later the same transaction is still open and idle (so no COMMIT was on its way); else lets
- * it go on (SIGCONT) and waits for the next batch. Throws when it cannot catch one in 60 s.
+ * SIGKILL of the relay between Kafka's ack of a batch and the commit that marks its rows. The
+ * harness takes a SHARE lock on outbox_events for a moment: claims (SELECT … FOR UPDATE) still
+ * run and the relay still publishes, but the mark (UPDATE … SET published_at, issued only after
+ * sendBatch resolved) waits for the lock. Once a relay backend is seen waiting with the mark,
+ * the relay is SIGKILLed and the lock released: that backend finds its client gone and rolls
+ * back, so the batch is on the topic and unmarked. Writers of new outbox rows wait meanwhile
+ * (a few hundred ms). Up to 10 tries of 3 s; throws when none catches a mark.
  */
 const relayKillAfterAck = (atSeconds: number): FaultStep => ({
   label: "relay SIGKILL between the broker's ack and the marking commit",
@@ -90,36 +92,33 @@ const relayKillAfterAck = (atSeconds: number): FaultStep => ({
     await client.connect();
     try {
       const starts = handle.starts();
-      const deadline = Date.now() + 60_000;
-      let tries = 0;
-      while (Date.now() < deadline) {
-        const { rows } = await client.query<{ pid: number; xact_start: Date }>(
-          `SELECT pid, xact_start FROM pg_stat_activity
-            WHERE application_name = 'signalbox-outbox-relay' AND state = 'idle in transaction'
-              AND btrim(regexp_replace(query, '\\s+', ' ', 'g')) LIKE 'UPDATE outbox_events AS o SET published_at%' LIMIT 1`,
-        );
-        const mark = rows[0];
-        if (!mark) {
-          await sleep(2);
-          continue;
-        }
-        tries++;
-        handle.signal('SIGSTOP');
-        let killed: number | undefined;
+      for (let attempt = 1; attempt <= 10; attempt++) {
+        let killed: { pid: number | undefined; backend: number; waitedMs: number } | null = null;
+        await client.query('BEGIN');
         try {
-          await sleep(50);
-          const still = await client.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle in transaction' AND xact_start = $2`, [mark.pid, mark.xact_start]);
-          if (still.rowCount) killed = handle.signal('SIGKILL') ?? -1;
+          await client.query(`SET LOCAL lock_timeout = '5s'`);
+          await client.query('LOCK TABLE outbox_events IN SHARE MODE');
+          const lockedAt = Date.now();
+          while (!killed && Date.now() - lockedAt < 3_000) {
+            const { rows } = await client.query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity
+                WHERE application_name = 'signalbox-outbox-relay' AND wait_event_type = 'Lock'
+                  AND btrim(regexp_replace(query, '\\s+', ' ', 'g')) LIKE 'UPDATE outbox_events AS o SET published_at%' LIMIT 1`,
+            );
+            if (rows[0]) killed = { pid: handle.signal('SIGKILL'), backend: rows[0].pid, waitedMs: Date.now() - lockedAt };
+            else await sleep(5);
+          }
         } finally {
-          if (killed === undefined) handle.signal('SIGCONT'); // never leave it frozen
+          await client.query('COMMIT').catch(() => client.query('ROLLBACK').catch(() => undefined));
         }
-        if (killed !== undefined) {
+        if (killed) {
           const restartBy = Date.now() + 30_000;
           while (handle.starts() === starts && Date.now() < restartBy) await sleep(100);
-          return `killed pid ${killed} frozen with a batch acknowledged and marked in an open transaction (backend ${mark.pid}; caught at try ${tries}); new process started: ${handle.starts() > starts}`;
+          return `killed pid ${killed.pid ?? '?'} while its backend ${killed.backend} waited to mark a batch Kafka had acknowledged (outbox held ${killed.waitedMs} ms, try ${attempt}); new process started: ${handle.starts() > starts}`;
         }
+        await sleep(1_000);
       }
-      throw new Error(`relay kill after ack: no marked, uncommitted batch held still for 50 ms in 60 s (${tries} tries)`);
+      throw new Error('relay kill after ack: no relay backend waited with its mark in 10 tries of 3 s');
     } finally {
       await client.end().catch(() => undefined);
     }
