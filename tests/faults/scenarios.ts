@@ -78,8 +78,9 @@ const workerKill = (worker: string, atSeconds: number, when?: { applicationName:
  * run and the relay still publishes, but the mark (UPDATE … SET published_at, issued only after
  * sendBatch resolved) waits for the lock. Once a relay backend is seen waiting with the mark,
  * the relay is SIGKILLed and the lock released: that backend finds its client gone and rolls
- * back, so the batch is on the topic and unmarked. Writers of new outbox rows wait meanwhile
- * (a few hundred ms). Up to 10 tries of 3 s; throws when none catches a mark.
+ * back, so the batch is on the topic and unmarked. The lock is taken while a relay backend
+ * sits in its transaction right after a claim (publishing). Writers of new outbox rows wait
+ * meanwhile (at most 1 s). Up to 30 tries; throws when none catches a mark.
  */
 const relayKillAfterAck = (atSeconds: number): FaultStep => ({
   label: "relay SIGKILL between the broker's ack and the marking commit",
@@ -92,14 +93,24 @@ const relayKillAfterAck = (atSeconds: number): FaultStep => ({
     await client.connect();
     try {
       const starts = handle.starts();
-      for (let attempt = 1; attempt <= 10; attempt++) {
+      for (let attempt = 1; attempt <= 30; attempt++) {
         let killed: { pid: number | undefined; backend: number; waitedMs: number } | null = null;
+        // Lock while a claimed batch is being published (its claim done, its mark not yet sent).
+        for (let polls = 0; polls < 5_000; polls++) {
+          const { rowCount } = await client.query(
+            `SELECT 1 FROM pg_stat_activity
+              WHERE application_name = 'signalbox-outbox-relay' AND state = 'idle in transaction'
+                AND btrim(regexp_replace(query, '\\s+', ' ', 'g')) LIKE '%WITH candidate AS MATERIALIZED%' LIMIT 1`,
+          );
+          if (rowCount) break;
+          await sleep(1);
+        }
         await client.query('BEGIN');
         try {
           await client.query(`SET LOCAL lock_timeout = '5s'`);
           await client.query('LOCK TABLE outbox_events IN SHARE MODE');
           const lockedAt = Date.now();
-          while (!killed && Date.now() - lockedAt < 3_000) {
+          while (!killed && Date.now() - lockedAt < 1_000) {
             const { rows } = await client.query<{ pid: number }>(
               `SELECT pid FROM pg_stat_activity
                 WHERE application_name = 'signalbox-outbox-relay' AND wait_event_type = 'Lock'
@@ -116,9 +127,9 @@ const relayKillAfterAck = (atSeconds: number): FaultStep => ({
           while (handle.starts() === starts && Date.now() < restartBy) await sleep(100);
           return `killed pid ${killed.pid ?? '?'} while its backend ${killed.backend} waited to mark a batch Kafka had acknowledged (outbox held ${killed.waitedMs} ms, try ${attempt}); new process started: ${handle.starts() > starts}`;
         }
-        await sleep(1_000);
+        await sleep(500);
       }
-      throw new Error('relay kill after ack: no relay backend waited with its mark in 10 tries of 3 s');
+      throw new Error('relay kill after ack: no relay backend waited with its mark in 30 tries of 1 s');
     } finally {
       await client.end().catch(() => undefined);
     }
