@@ -4,6 +4,7 @@
 // transaction holding an early outbox row while later rows are published. Each fault
 // that aims at particular events registers a check of its own (FaultContext.addCheck).
 import pg from 'pg';
+import { withWatchClient } from './watch-client';
 import type { Admin } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '@/lib/adapters/prisma/client';
@@ -145,10 +146,7 @@ export function consumerKillAfterCommit(atSeconds: number): FaultStep {
       withAdmin(ctx, async (admin) => {
         const handle = ctx.sys.workers.get('consumers');
         if (!handle) throw new Error('no consumers worker');
-        const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
-        client.on('error', () => {});
-        await client.connect();
-        try {
+        return withWatchClient(ctx, async (client) => {
           const starts = handle.starts();
           let before = new Map<string, number>();
           let seen: InboxRow[] = [];
@@ -177,9 +175,7 @@ export function consumerKillAfterCommit(atSeconds: number): FaultStep {
             `that group's committed offset on partition ${shown.partition}: ${before.get(key) ?? 'none'} before the kill, ${after.get(key) ?? 'none'} after it; ` +
             `${inWindow.length} of ${seen.length} applied events seen above their committed offset were still above it after the kill`
           );
-        } finally {
-          await client.end().catch(() => undefined);
-        }
+        });
       }),
   };
 }

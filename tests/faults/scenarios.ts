@@ -2,7 +2,7 @@
 // real demo system (demo-system.ts) on an owned cluster and broker; faults are
 // injected at fixed times while traffic flows, or at a moment found by watching
 // pg_stat_activity (inside a relay batch, inside a consumer transaction).
-import pg from 'pg';
+import { withWatchClient } from './watch-client';
 import type { FaultContext, FaultStep, Scenario } from './run-scenario';
 import { consumerKillAfterCommit, longTransaction, rebalanceStorm } from './process-scenarios';
 
@@ -13,10 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * that has written (backend_xid set), polling every few milliseconds; returns its state.
  */
 async function waitForWritingTransaction(ctx: FaultContext, applicationName: string, timeoutMs = 20_000): Promise<string | null> {
-  const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
-  client.on('error', () => {});
-  await client.connect();
-  try {
+  return withWatchClient(ctx, async (client) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const { rows } = await client.query<{ state: string; query: string }>(
@@ -28,9 +25,7 @@ async function waitForWritingTransaction(ctx: FaultContext, applicationName: str
       await sleep(5);
     }
     return null;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 const pgRestart = (label: string, atSeconds: number): FaultStep => ({
@@ -88,10 +83,7 @@ const relayKillAfterAck = (atSeconds: number): FaultStep => ({
   async inject(ctx) {
     const handle = ctx.sys.workers.get('relay');
     if (!handle) throw new Error('no worker relay');
-    const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
-    client.on('error', () => {});
-    await client.connect();
-    try {
+    return withWatchClient(ctx, async (client) => {
       const starts = handle.starts();
       for (let attempt = 1; attempt <= 30; attempt++) {
         let killed: { pid: number | undefined; backend: number; waitedMs: number } | null = null;
@@ -130,9 +122,7 @@ const relayKillAfterAck = (atSeconds: number): FaultStep => ({
         await sleep(500);
       }
       throw new Error('relay kill after ack: no relay backend waited with its mark in 30 tries of 1 s');
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    });
   },
 });
 
@@ -145,10 +135,7 @@ const leaderKill = (kind: 'lag-sampler' | 'checker', atSeconds: number): FaultSt
   label: `${kind} active instance SIGKILL (standby takes over)`,
   atSeconds,
   async inject(ctx) {
-    const client = new pg.Client({ connectionString: ctx.sys.url, application_name: 'signalbox-fault-watch' });
-    client.on('error', () => {});
-    await client.connect();
-    try {
+    return withWatchClient(ctx, async (client) => {
       const active = async () =>
         (await client.query<{ instance: string; at: Date }>(
           `SELECT instance, last_beat_at AS at FROM process_heartbeats
@@ -173,9 +160,7 @@ const leaderKill = (kind: 'lag-sampler' | 'checker', atSeconds: number): FaultSt
         if (Date.now() > deadline) throw new Error(`no ${kind} took over within 60 s of killing ${worker.name} (pid ${pid})`);
         await sleep(200);
       }
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    });
   },
 });
 
