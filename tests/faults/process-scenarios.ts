@@ -135,8 +135,11 @@ async function appliedNotCommitted(client: pg.Client, committed: Map<string, num
  * SIGKILL of the demo consumers right after one of their transactions committed and
  * before the Kafka offset of that message was committed (kafkajs commits about once a
  * second): polls the groups' committed offsets and the inbox until an inbox row sits at or
- * above its group's committed offset, kills at once, and reads the committed offsets again
- * after the kill. The events still above them must come again and be skipped as duplicates.
+ * above its group's committed offset, reads the offsets again and kills at once if the row
+ * is still above them, and reads the committed offsets again after the kill. The events
+ * still above them must come again and be skipped as duplicates. A kill that missed the
+ * window (every such offset committed after all) is tried again once the consumers are
+ * back, up to three kills; each is reported.
  */
 export function consumerKillAfterCommit(atSeconds: number): FaultStep {
   return {
@@ -147,37 +150,64 @@ export function consumerKillAfterCommit(atSeconds: number): FaultStep {
         const handle = ctx.sys.workers.get('consumers');
         if (!handle) throw new Error('no consumers worker');
         return withWatchClient(ctx, async (client) => {
-          const starts = handle.starts();
-          let before = new Map<string, number>();
-          let seen: InboxRow[] = [];
-          const deadline = Date.now() + 30_000;
-          while (seen.length === 0 && Date.now() < deadline) {
-            before = await committedOffsets(admin);
-            seen = await appliedNotCommitted(client, before);
+          const reports: string[] = [];
+          const maxKills = 3;
+          for (let kill = 1; kill <= maxKills; kill++) {
+            const seen = await appliedAboveCommitted(admin, client, 30_000);
+            if (!seen) {
+              if (kill === 1) ctx.addCheck(async () => ({ problems: ['consumer-sigkill-after-commit: no applied-but-uncommitted event seen in 30 s; the consumers were not killed'], summary: 'fault not injected' }));
+              reports.push(`kill ${kill}: no applied event above its committed offset seen in 30 s; not killed`);
+              break;
+            }
+            const starts = handle.starts();
+            const pid = handle.signal('SIGKILL');
+            const killedAt = Date.now();
+            // A commit request already on the wire may still land: read the offsets a second later (the new process takes longer to start).
+            await sleep(1_000);
+            const after = await committedOffsets(admin);
+            const inWindow = seen.rows.filter((r) => Number(r.offset) >= (after.get(`${r.consumer}/${r.partition}`) ?? 0));
+            const shown = inWindow[0] ?? seen.rows[0]!;
+            const key = `${shown.consumer}/${shown.partition}`;
+            reports.push(
+              `kill ${kill}: pid ${pid ?? '?'} just after ${shown.consumer} applied event ${shown.event_id} (partition ${shown.partition}, offset ${shown.offset}); ` +
+                `that group's committed offset on partition ${shown.partition}: ${seen.offsets.get(key) ?? 'none'} before the kill, ${after.get(key) ?? 'none'} after it; ` +
+                `${inWindow.length} of ${seen.rows.length} applied events seen above their committed offset were still above it after the kill`,
+            );
+            const waitUntil = killedAt + 30_000;
+            while (handle.starts() === starts && Date.now() < waitUntil) await sleep(100);
+            if (inWindow.length > 0 || kill === maxKills) {
+              ctx.addCheck((db) => redeliveredAsDuplicates(db, inWindow));
+              break;
+            }
+            // Missed: let the new process join its groups and apply again before the next try.
+            await sleep(5_000);
           }
-          if (seen.length === 0) {
-            ctx.addCheck(async () => ({ problems: ['consumer-sigkill-after-commit: no applied-but-uncommitted event seen in 30 s; the consumers were not killed'], summary: 'fault not injected' }));
-            return 'no applied event above its committed offset seen in 30 s; not killed';
-          }
-          const pid = handle.signal('SIGKILL');
-          const killedAt = Date.now();
-          // A commit request already on the wire may still land: read the offsets a second later (the new process takes longer to start).
-          await sleep(1_000);
-          const after = await committedOffsets(admin);
-          const inWindow = seen.filter((r) => Number(r.offset) >= (after.get(`${r.consumer}/${r.partition}`) ?? 0));
-          const shown = inWindow[0] ?? seen[0]!;
-          const key = `${shown.consumer}/${shown.partition}`;
-          ctx.addCheck((db) => redeliveredAsDuplicates(db, inWindow));
-          const waitUntil = killedAt + 30_000;
-          while (handle.starts() === starts && Date.now() < waitUntil) await sleep(100);
-          return (
-            `killed pid ${pid ?? '?'} just after ${shown.consumer} applied event ${shown.event_id} (partition ${shown.partition}, offset ${shown.offset}); ` +
-            `that group's committed offset on partition ${shown.partition}: ${before.get(key) ?? 'none'} before the kill, ${after.get(key) ?? 'none'} after it; ` +
-            `${inWindow.length} of ${seen.length} applied events seen above their committed offset were still above it after the kill`
-          );
+          return reports.join('. ');
         });
       }),
   };
+}
+
+/**
+ * Polls until some inbox row sits at or above its group's committed offset, both read
+ * before the inbox and read again after it (a commit landing between the two reads
+ * would otherwise count rows that are already covered); null after timeoutMs.
+ */
+async function appliedAboveCommitted(
+  admin: Admin,
+  client: pg.Client,
+  timeoutMs: number,
+): Promise<{ rows: InboxRow[]; offsets: Map<string, number> } | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const before = await committedOffsets(admin);
+    const candidates = await appliedNotCommitted(client, before);
+    if (candidates.length === 0) continue;
+    const offsets = await committedOffsets(admin);
+    const rows = candidates.filter((r) => Number(r.offset) >= (offsets.get(`${r.consumer}/${r.partition}`) ?? 0));
+    if (rows.length > 0) return { rows, offsets };
+  }
+  return null;
 }
 
 /** Each event applied before the kill and not covered by a committed offset: one inbox row, one success, and its redelivery at the same offset recorded as a duplicate. */
