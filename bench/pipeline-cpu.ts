@@ -111,6 +111,21 @@ async function measure(label: string, unitSql: string, seconds: number, doneSql?
   return { units, seconds: elapsed, perUnit, totalMs: total, ceilingPerSecond: ceiling, load: loadavg() };
 }
 
+async function stopEverything(): Promise<void> {
+  for (const child of workers.values()) if (child.exitCode === null) child.kill('SIGKILL');
+  await db.$disconnect();
+  await system.stop();
+}
+
+// Interrupted (Ctrl-C, a CI timeout, a kill of the parent's group): the workers, the cluster
+// and the broker go with the bench instead of running on and taking the machine's CPU.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    console.error(`pipeline-cpu: ${signal}; stopping its workers, broker and cluster`);
+    void stopEverything().finally(() => process.exit(130));
+  });
+}
+
 const results: Record<string, unknown> = {};
 try {
   const idleBefore = cpuSnapshot();
@@ -160,7 +175,5 @@ try {
   log(`inbox rows per consumer: ${rows.map((r) => `${r.consumer} ${r.n}`).join(', ')}; orders ${orders}; outbox events ${await count('SELECT count(*) n FROM outbox_events')}`);
   console.log(JSON.stringify({ ...results, inboxRows: rows, orders }));
 } finally {
-  for (const child of workers.values()) if (child.exitCode === null) child.kill('SIGKILL');
-  await db.$disconnect();
-  await system.stop();
+  await stopEverything();
 }
