@@ -218,7 +218,7 @@ async function runVitestProject(project: 'unit' | 'int', prismaOk: boolean): Pro
   const r = await run(
     'npx',
     ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${path.relative(root, report)}`],
-    { timeoutMs: 15 * MINUTE },
+    { timeoutMs: 30 * MINUTE },
   );
   layer.seconds = r.seconds;
   const json = await readJson<VitestReport>(report);
@@ -268,7 +268,7 @@ async function build(): Promise<boolean> {
     return true;
   }
   banner('next build');
-  const r = await run('npx', ['next', 'build'], { timeoutMs: 10 * MINUTE, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  const r = await run('npx', ['next', 'build'], { timeoutMs: 20 * MINUTE, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   const ok = r.code === 0 && existsSync(buildId);
   steps.push({ name: 'next build', ok, seconds: r.seconds, note: ok ? undefined : `failed (${describeExit(r)})` });
   return ok;
@@ -290,7 +290,7 @@ async function runE2e(buildOk: boolean): Promise<void> {
   }
   banner('e2e: playwright test');
   await rm(e2eReport, { force: true });
-  const r = await run('npx', ['playwright', 'test'], { timeoutMs: 10 * MINUTE });
+  const r = await run('npx', ['playwright', 'test'], { timeoutMs: 30 * MINUTE });
   layer.seconds = r.seconds;
   const report = await readJson<PlaywrightReport>(e2eReport);
   if (!report?.stats) {
@@ -325,7 +325,7 @@ async function runFaults(): Promise<void> {
   }
   banner(`faults: npm run test:faults -- ${REDUCED_FAULTS.join(' ')}`);
   await rm(faultsResults, { force: true });
-  const r = await run('npx', ['tsx', 'scripts/test-faults.ts', ...REDUCED_FAULTS], { timeoutMs: 12 * MINUTE });
+  const r = await run('npx', ['tsx', 'scripts/test-faults.ts', ...REDUCED_FAULTS], { timeoutMs: 20 * MINUTE });
   layer.seconds = r.seconds;
   const runs = await readJson<Array<{ scenario: string; run: number; ok: boolean; error?: string }>>(faultsResults);
   if (!runs || runs.length === 0) {
