@@ -292,6 +292,13 @@ async function runE2e(buildOk: boolean): Promise<void> {
   await rm(e2eReport, { force: true });
   const r = await run('npx', ['playwright', 'test'], { timeoutMs: 30 * MINUTE });
   layer.seconds = r.seconds;
+  // A Playwright runner stopped at its time limit never runs global teardown, and the
+  // console server it started lives in its own process group: stop it and drop its
+  // database here (a no-op after a normal teardown), or it holds the port for the next run.
+  const { cleanUpRecordedRun } = await import('../tests/e2e/support/server');
+  await cleanUpRecordedRun((line) => console.log(`test-all: e2e: ${line}`)).catch((error: unknown) => {
+    layer.problems.push(`could not clean up after playwright: ${error instanceof Error ? error.message : String(error)}`);
+  });
   const report = await readJson<PlaywrightReport>(e2eReport);
   if (!report?.stats) {
     layer.problems.push(`playwright wrote no report (${describeExit(r)})`);
