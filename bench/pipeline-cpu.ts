@@ -111,10 +111,15 @@ async function measure(label: string, unitSql: string, seconds: number, doneSql?
   return { units, seconds: elapsed, perUnit, totalMs: total, ceilingPerSecond: ceiling, load: loadavg() };
 }
 
-async function stopEverything(): Promise<void> {
-  for (const child of workers.values()) if (child.exitCode === null) child.kill('SIGKILL');
-  await db.$disconnect();
-  await system.stop();
+let stopped: Promise<void> | undefined;
+/** Once, whether a signal or the end of the run asks first. */
+function stopEverything(): Promise<void> {
+  stopped ??= (async () => {
+    for (const child of workers.values()) if (child.exitCode === null) child.kill('SIGKILL');
+    await db.$disconnect();
+    await system.stop();
+  })();
+  return stopped;
 }
 
 // Interrupted (Ctrl-C, a CI timeout, a kill of the parent's group): the workers, the cluster

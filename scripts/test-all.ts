@@ -26,6 +26,7 @@ import { tcpAnswers } from '../lib/adapters/postgres/embedded-server';
 import { resolvePostgres } from '../lib/adapters/postgres/resolve-server';
 import { databaseSelectionEnvSchema } from '../lib/config/database-env';
 import { parseEnv } from '../lib/config/parse-env';
+import { cleanUpRecordedRun } from '../tests/e2e/support/server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'test-results');
@@ -295,7 +296,6 @@ async function runE2e(buildOk: boolean): Promise<void> {
   // A Playwright runner stopped at its time limit never runs global teardown, and the
   // console server it started lives in its own process group: stop it and drop its
   // database here (a no-op after a normal teardown), or it holds the port for the next run.
-  const { cleanUpRecordedRun } = await import('../tests/e2e/support/server');
   await cleanUpRecordedRun((line) => console.log(`test-all: e2e: ${line}`)).catch((error: unknown) => {
     layer.problems.push(`could not clean up after playwright: ${error instanceof Error ? error.message : String(error)}`);
   });

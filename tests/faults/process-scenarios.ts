@@ -193,7 +193,8 @@ export function consumerKillAfterCommit(atSeconds: number): FaultStep {
 /**
  * Polls until some inbox row sits at or above its group's committed offset, both read
  * before the inbox and read again after it (a commit landing between the two reads
- * would otherwise count rows that are already covered); null after timeoutMs.
+ * would otherwise count rows that are already covered); null after timeoutMs. Each
+ * poll's second read is the next poll's first: one offsets fetch per poll.
  */
 async function appliedAboveCommitted(
   admin: Admin,
@@ -201,13 +202,13 @@ async function appliedAboveCommitted(
   timeoutMs: number,
 ): Promise<{ rows: InboxRow[]; offsets: Map<string, number> } | null> {
   const deadline = Date.now() + timeoutMs;
+  let before = await committedOffsets(admin);
   while (Date.now() < deadline) {
-    const before = await committedOffsets(admin);
     const candidates = await appliedNotCommitted(client, before);
-    if (candidates.length === 0) continue;
     const offsets = await committedOffsets(admin);
     const rows = candidates.filter((r) => Number(r.offset) >= (offsets.get(`${r.consumer}/${r.partition}`) ?? 0));
     if (rows.length > 0) return { rows, offsets };
+    before = offsets;
   }
   return null;
 }
