@@ -27,6 +27,7 @@ import { resolvePostgres } from '../lib/adapters/postgres/resolve-server';
 import { databaseSelectionEnvSchema } from '../lib/config/database-env';
 import { parseEnv } from '../lib/config/parse-env';
 import { cleanUpRecordedRun } from '../tests/e2e/support/server';
+import { firstLine, playwrightFailures, vitestFailures, type PlaywrightSuite, type VitestFileResult } from './test-reports';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'test-results');
@@ -46,8 +47,11 @@ interface LayerResult extends Counts {
   seconds?: number;
   /** Why it counts a failure without a failed test (could not run, crashed, ...). */
   problems: string[];
+  /** Each failed test, named with the first line of its error (printed in the summary, which CI's tail shows). */
+  failures: string[];
   note?: string;
 }
+
 
 const layers: LayerResult[] = [];
 const steps: Array<{ name: string; ok: boolean; seconds: number; note?: string }> = [];
@@ -200,18 +204,11 @@ async function stopPostgres(stop: (() => Promise<void>) | null): Promise<void> {
 interface VitestReport {
   success?: boolean;
   numFailedTestSuites?: number;
-  testResults?: Array<{
-    name: string;
-    status: string;
-    message?: string;
-    startTime?: number;
-    endTime?: number;
-    assertionResults?: Array<{ status: string; fullName?: string; title?: string }>;
-  }>;
+  testResults?: VitestFileResult[];
 }
 
 async function runVitestProject(project: 'unit' | 'int', prismaOk: boolean): Promise<void> {
-  const layer: LayerResult = { name: project, passed: 0, failed: 0, skipped: 0, problems: [] };
+  const layer: LayerResult = { name: project, passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };
   layers.push(layer);
   banner(`vitest: ${project}`);
   const report = path.join(resultsDir, `vitest-${project}.json`);
@@ -240,6 +237,7 @@ async function runVitestProject(project: 'unit' | 'int', prismaOk: boolean): Pro
       layer.problems.push(`${path.relative(root, file.name)}: ${(file.message ?? 'failed outside any test').split('\n')[0]?.slice(0, 200)}`);
     }
   }
+  layer.failures.push(...vitestFailures(files, (file) => path.relative(root, file)));
   if (files.length === 0 && layer.problems.length === 0) layer.problems.push(`no test file ran (${describeExit(r)})`);
   if (r.code !== 0 && layer.failed === 0 && layer.problems.length === 0) {
     // e.g. unhandled errors between tests: vitest fails the run without failing a test.
@@ -256,7 +254,7 @@ async function runVitest(kafkaOk: boolean, postgresOk: boolean, prismaOk: boolea
     await runVitestProject('int', prismaOk);
   } else {
     const missing = kafkaOk ? 'no PostgreSQL (see the postgresql step above)' : 'Kafka did not answer (see the kafka step above)';
-    layers.push({ name: 'int', passed: 0, failed: 0, skipped: 0, problems: [`not run: ${missing}`] });
+    layers.push({ name: 'int', passed: 0, failed: 0, skipped: 0, problems: [`not run: ${missing}`], failures: [] });
   }
 }
 
@@ -280,10 +278,12 @@ async function build(): Promise<boolean> {
 interface PlaywrightReport {
   stats?: { expected: number; unexpected: number; flaky: number; skipped: number };
   errors?: Array<{ message?: string }>;
+  suites?: PlaywrightSuite[];
 }
 
+
 async function runE2e(buildOk: boolean): Promise<void> {
-  const layer: LayerResult = { name: 'e2e', passed: 0, failed: 0, skipped: 0, problems: [] };
+  const layer: LayerResult = { name: 'e2e', passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };
   layers.push(layer);
   if (!buildOk) {
     layer.problems.push('not run: no production build (next build failed)');
@@ -306,6 +306,7 @@ async function runE2e(buildOk: boolean): Promise<void> {
   }
   layer.passed = report.stats.expected + report.stats.flaky;
   layer.failed = report.stats.unexpected;
+  layer.failures.push(...playwrightFailures(report.suites));
   layer.skipped = report.stats.skipped;
   if (report.stats.flaky > 0) layer.note = `${report.stats.flaky} flaky (passed on retry)`;
   // Errors outside tests: global setup/teardown, a spec file that does not load, ...
@@ -324,7 +325,7 @@ const faultsResults = path.join(resultsDir, 'faults.json');
 const REDUCED_FAULTS = ['--only', 'pg-restart-and-broker-kill', '--runs', '1', '--no-write', '--results', faultsResults];
 
 async function runFaults(): Promise<void> {
-  const layer: LayerResult = { name: 'faults (reduced)', passed: 0, failed: 0, skipped: 0, problems: [] };
+  const layer: LayerResult = { name: 'faults (reduced)', passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };
   layers.push(layer);
   if (process.env.SKIP_FAULTS === '1') {
     layer.note = 'skipped (SKIP_FAULTS=1)';
@@ -341,6 +342,7 @@ async function runFaults(): Promise<void> {
   }
   layer.passed = runs.filter((x) => x.ok).length;
   layer.failed = runs.length - layer.passed;
+  for (const x of runs.filter((run) => !run.ok)) layer.failures.push(`${x.scenario} #${x.run}: ${firstLine(x.error)}`);
   if (r.code !== 0 && layer.failed === 0) layer.problems.push(`test:faults ${describeExit(r)} with every run passed`);
 }
 
@@ -379,6 +381,7 @@ async function main(): Promise<number> {
     total.skipped += counts.skipped;
     const time = layer.seconds !== undefined ? `  ${layer.seconds.toFixed(1)}s` : '';
     console.log(`  ${counts.failed === 0 ? '✓' : '✗'} ${layer.name.padEnd(8)} ${fmt(counts)}${time}${layer.note ? `  (${layer.note})` : ''}`);
+    for (const f of layer.failures) console.log(`      ✗ ${f}`);
     for (const p of layer.problems) console.log(`      ✗ ${p}`);
   }
   // A prerequisite that failed is a failure even when no layer noticed it.
