@@ -2,6 +2,7 @@
 // starts (workers/<name>/index.ts, the console's server code, scripts).
 import { z } from 'zod';
 import { tracingUiUrlTemplateSchema } from '../domain/trace/tracing-ui-url';
+import { demoTopicEnvSchema } from './demo-topic-env';
 import { groupPrefixEnvSchema } from './group-prefix-env';
 import { envInt } from './env-number';
 
@@ -41,6 +42,8 @@ export const baseEnvSchema = z.object({
     .default('signalbox'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // The demo's topics are `<prefix>.orders.lifecycle.v1` when set (demo-topic-env.ts).
+  ...demoTopicEnvSchema.shape,
 });
 
 export const consoleEnvSchema = baseEnvSchema

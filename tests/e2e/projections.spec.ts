@@ -18,11 +18,10 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Locator } from '@playwright/test';
 import { createKafka } from '../../lib/adapters/kafka/kafka-client';
-import { ORDERS_TOPIC } from '../../lib/demo/orders/events';
 import { test, expect } from './support/fixtures';
 import { signIn } from './support/sign-in';
 import { e2eDir, stateFile, type E2eState } from './support/env';
-import { DemoWorkers, putDemoKnobs, snapshotDatabase, sql } from '../support/demo-workers';
+import { DemoWorkers, putDemoKnobs, snapshotDatabase, sql, TEST_ORDERS_TOPIC } from '../support/demo-workers';
 import { kafkaBrokers } from '../support/kafka';
 
 const PREFIX = `e2e-${randomBytes(3).toString('hex')}`;
@@ -41,14 +40,14 @@ async function checkpointsAtTopicEnd(): Promise<void> {
   await admin.connect();
   try {
     const topics = await admin.listTopics();
-    if (!topics.includes(ORDERS_TOPIC)) return; // the relay creates it; nothing earlier to skip
-    const offsets = await admin.fetchTopicOffsets(ORDERS_TOPIC);
+    if (!topics.includes(TEST_ORDERS_TOPIC)) return; // the relay creates it; nothing earlier to skip
+    const offsets = await admin.fetchTopicOffsets(TEST_ORDERS_TOPIC);
     for (const o of offsets) {
       await sql(
         databaseUrl,
         `INSERT INTO projection_checkpoints (projection, topic, partition, "offset", events_applied) VALUES ($1, $2, $3, $4, 0)
          ON CONFLICT (projection, topic, partition) DO UPDATE SET "offset" = greatest(projection_checkpoints."offset", EXCLUDED."offset")`,
-        [NAME, ORDERS_TOPIC, o.partition, BigInt(o.high) - 1n],
+        [NAME, TEST_ORDERS_TOPIC, o.partition, BigInt(o.high) - 1n],
       );
     }
   } finally {

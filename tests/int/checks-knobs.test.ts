@@ -21,7 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { SIGNATURE_HEADER, verifySignature } from '@/lib/domain/checks/webhook-signature';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { DemoWorkers } from '../support/demo-workers';
+import { createKafka } from '@/lib/adapters/kafka/kafka-client';
+import { DemoWorkers, TEST_ORDERS_TOPIC } from '../support/demo-workers';
 import { uniqueName } from '../support/kafka';
 import { startOwnKafka, type OwnKafka } from '../support/own-kafka';
 import { waitFor } from '../support/wait-for';
@@ -125,6 +126,19 @@ describe('checks driven by the demo fault knobs', () => {
   it('start: every consumer, the relay, the outbox and the sampler OK', async () => {
     for (const id of ['consumer.status:payments', 'consumer.status:shipping', 'consumer.status:order-summary', 'relay.alive:system', 'sampler.fresh:system', 'outbox.backlog:system', 'kafka.reachable:system']) {
       await waitFor(`${id} OK`, async () => (await stateOf(id)) === 'OK', 150_000, 500);
+    }
+    // The workers name the tests' topics (DEMO_TOPIC_PREFIX), not the demo's own: a
+    // `npm run demo` on the same broker would never see these orders.
+    const { rows } = await pool.query<{ topic: string }>(`SELECT DISTINCT topic FROM outbox_events`);
+    expect(rows.map((r) => r.topic)).toEqual([TEST_ORDERS_TOPIC]);
+    const admin = createKafka({ brokers: kafka!.brokers, clientId: `${PREFIX}-topics` }).admin();
+    await admin.connect();
+    try {
+      const topics = await admin.listTopics();
+      expect(topics).toContain(TEST_ORDERS_TOPIC);
+      expect(topics).not.toContain('orders.lifecycle.v1');
+    } finally {
+      await admin.disconnect();
     }
   }, 200_000);
 

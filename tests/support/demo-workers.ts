@@ -1,6 +1,7 @@
 // The demo's workers as child processes of a test, against the test's database and the
-// shared Kafka, with a group prefix of the test's own (workers/*, run with tsx as
-// `npm run demo` does); their consumer groups put at the topics' current end first
+// shared Kafka, with a group prefix of the test's own and the tests' topic prefix (the
+// demo's topics as `signalbox-tests.orders.lifecycle.v1`: a `npm run demo` on the same
+// broker never sees a test's orders) (workers/*, run with tsx as `npm run demo` does); their consumer groups put at the topics' current end first
 // (`startGroupsAtEnd`); the demo knobs a test starts with (`putDemoKnobs`); and the
 // database snapshot an e2e spec takes first so it can leave the database as it found it
 // (tables that were empty emptied again, the knobs restored; rows seeded by migrations,
@@ -14,8 +15,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
 import { replayTopicOf } from '../../lib/backbone/consumer-definition';
+import { ordersTopicFor } from '../../lib/demo/orders/events';
 import { demoTopics } from '../../lib/demo/topics';
 import { kafkaBrokers } from './kafka';
+
+/** DEMO_TOPIC_PREFIX of every demo process a test starts (and of the e2e console server). */
+export const TEST_DEMO_TOPIC_PREFIX = 'signalbox-tests';
+/** The orders topic those processes use. */
+export const TEST_ORDERS_TOPIC = ordersTopicFor(`${TEST_DEMO_TOPIC_PREFIX}.`);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -46,7 +53,7 @@ export class DemoWorkers {
     this.logged.add(name);
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: this.o.databaseUrl, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_GROUP_PREFIX: this.o.prefix, LOG_LEVEL: 'warn', ...this.o.env, ...env },
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: this.o.databaseUrl, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_GROUP_PREFIX: this.o.prefix, DEMO_TOPIC_PREFIX: TEST_DEMO_TOPIC_PREFIX, LOG_LEVEL: 'warn', ...this.o.env, ...env },
       detached: true, // own process group: stopped with everything it forks
       stdio: ['ignore', log, log],
     });
@@ -74,7 +81,7 @@ export class DemoWorkers {
 }
 
 /**
- * The groups `<prefix>.<consumer>` start at the current end of the demo topic and of each
+ * The groups `<prefix>.<consumer>` start at the current end of the tests' demo topic and of each
  * consumer's replay topic (both created when missing). The topics on the shared broker hold
  * every earlier run's events: a new group would otherwise start at their beginning and work
  * through orders this database never had first (and its lag would fall while it caught up).
@@ -85,7 +92,7 @@ export async function startGroupsAtEnd(prefix: string, consumers: readonly strin
   const admin = createKafka({ brokers: kafkaBrokers(), clientId: `${prefix}-setup` }).admin();
   await admin.connect();
   try {
-    const [main] = demoTopics(6);
+    const [main] = demoTopics(6, TEST_ORDERS_TOPIC);
     await ensureTopics(admin, [main!, ...consumers.map((c) => ({ topic: replayTopicOf(c), partitions: 3 }))]);
     for (const consumer of consumers) {
       for (const topic of [main!.topic, replayTopicOf(consumer)]) {
