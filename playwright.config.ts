@@ -3,6 +3,11 @@
 // done here: `npm run build` first (npm test and CI do). See docs/testing.md.
 import { defineConfig } from '@playwright/test';
 import { e2eBaseUrl } from './tests/e2e/support/env';
+import { TEST_TOPIC_PREFIX } from './tests/support/test-topic-prefix';
+
+// The tests' own topics on the shared broker, in the runner, its workers and the console
+// and demo workers they start (tests/support/test-topic-prefix.ts).
+process.env.KAFKA_TOPIC_PREFIX = TEST_TOPIC_PREFIX;
 
 export default defineConfig({
   testDir: 'tests/e2e',

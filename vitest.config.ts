@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import { TEST_TOPIC_PREFIX } from './tests/support/test-topic-prefix';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -19,6 +20,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // The tests' own topics on the shared broker (tests/support/test-topic-prefix.ts).
+          env: { KAFKA_TOPIC_PREFIX: TEST_TOPIC_PREFIX },
           // Two cores shared with PostgreSQL and Kafka: two files at a time.
           maxWorkers: 2,
           pool: 'forks',

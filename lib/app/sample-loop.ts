@@ -3,7 +3,7 @@
 // the lock (a standby takes over within one interval when the active one dies).
 import type pg from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
-import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
+import { isReplayTopic } from '../backbone/consumer-definition';
 import { keepOrTakeLeadership, SAMPLER_LOCK, type Leadership } from '../adapters/prisma/sampler-lock';
 import { beat, pruneSamples, recentLagSamples, rollUp } from '../adapters/prisma/samples-store';
 import { LagHistory } from '../domain/lag/history';

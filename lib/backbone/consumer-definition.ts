@@ -6,6 +6,7 @@
 // `Tx` is the adapter's transaction (Prisma's in this codebase), `E` the union
 // of events handled: `handle` gets typed data, checked once when decoded.
 import type { EventEnvelope, NewEvent } from '../domain/events/envelope';
+import { topicNamespace } from '../config/topic-prefix-env';
 import type { SqlTx } from './ports';
 
 export interface RetryPolicy {
@@ -108,7 +109,24 @@ export function groupIdOf(consumerName: string, prefix = 'signalbox'): string {
   return `${prefix}.${consumerName}`;
 }
 
-/** Per-consumer replay topic: the DLQ replay job re-delivers messages here, to this consumer only. */
+/** The replay topic of `consumerName` in the system whose topics start with `namespace` ('' or `<prefix>.`). */
+export function replayTopicFor(namespace: string, consumerName: string): string {
+  return `${namespace}signalbox.replay.${consumerName}.v1`;
+}
+
+const namespace = topicNamespace(process.env);
+
+/**
+ * Per-consumer replay topic: the DLQ replay job re-delivers messages here, to this consumer
+ * only. `signalbox.replay.<consumer>.v1`, after KAFKA_TOPIC_PREFIX when set.
+ */
 export function replayTopicOf(consumerName: string): string {
-  return `signalbox.replay.${consumerName}.v1`;
+  return replayTopicFor(namespace, consumerName);
+}
+
+const [replayHead, replayTail] = replayTopicOf('\u0000').split('\u0000') as [string, string];
+
+/** Whether `topic` is a replay topic of this process's namespace (some consumer's `replayTopicOf`). */
+export function isReplayTopic(topic: string): boolean {
+  return topic.startsWith(replayHead) && topic.endsWith(replayTail) && topic.length > replayHead.length + replayTail.length;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { baseEnvSchema, intInRange } from './schemas';
 
 export const jobsEnvSchema = baseEnvSchema
-  .pick({ NODE_ENV: true, DATABASE_URL: true, LOG_LEVEL: true, DEMO_TOPIC_PREFIX: true })
+  .pick({ NODE_ENV: true, DATABASE_URL: true, LOG_LEVEL: true, KAFKA_TOPIC_PREFIX: true })
   .extend({
     /** Jobs this process runs at once. */
     JOBS_CONCURRENCY: intInRange(1, 32, 2),

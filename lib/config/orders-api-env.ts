@@ -15,4 +15,4 @@ export const ordersApiEnvSchema = baseEnvSchema.extend({
 });
 export type OrdersApiEnv = z.infer<typeof ordersApiEnvSchema>;
 
-export const ordersCliEnvSchema = baseEnvSchema.pick({ DATABASE_URL: true, DEMO_TOPIC_PREFIX: true });
+export const ordersCliEnvSchema = baseEnvSchema.pick({ DATABASE_URL: true, KAFKA_TOPIC_PREFIX: true });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { baseEnvSchema, intInRange } from './schemas';
 
-export const projectionsEnvSchema = baseEnvSchema.pick({ DATABASE_URL: true, DEMO_TOPIC_PREFIX: true }).extend({
+export const projectionsEnvSchema = baseEnvSchema.pick({ DATABASE_URL: true, KAFKA_TOPIC_PREFIX: true }).extend({
   /** Key buckets per drift check (a power of two): only differing buckets are drilled into. */
   PROJECTION_DRIFT_BUCKETS: intInRange(1, 1 << 20, 1024).refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
   /** Sample differences kept per kind (missing, extra, different) in a drift report. */

@@ -2,7 +2,7 @@
 // starts (workers/<name>/index.ts, the console's server code, scripts).
 import { z } from 'zod';
 import { tracingUiUrlTemplateSchema } from '../domain/trace/tracing-ui-url';
-import { demoTopicEnvSchema } from './demo-topic-env';
+import { topicPrefixEnvSchema } from './topic-prefix-env';
 import { groupPrefixEnvSchema } from './group-prefix-env';
 import { envInt } from './env-number';
 
@@ -42,8 +42,8 @@ export const baseEnvSchema = z.object({
     .default('signalbox'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  // The demo's topics are `<prefix>.orders.lifecycle.v1` when set (demo-topic-env.ts).
-  ...demoTopicEnvSchema.shape,
+  // The demo's topics are `<prefix>.orders.lifecycle.v1` when set (topic-prefix-env.ts).
+  ...topicPrefixEnvSchema.shape,
 });
 
 export const consoleEnvSchema = baseEnvSchema

@@ -4,7 +4,7 @@
 // to at most ~200 points; status changes over the window; open DLQ rows of its consumer.
 // Every query is a range on a primary key: (group_id, at) or (group_id, bucket).
 import type { Db } from '../adapters/prisma/client';
-import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
+import { isReplayTopic } from '../backbone/consumer-definition';
 import { AppError } from '../errors';
 import { etaOf, statusChanges, windowPlan, type HistoryWindow } from './consumer-view';
 import { consumerOfGroup, latestLagRowOf, secondsLabel, type LagRow } from './latest-lag-rows';

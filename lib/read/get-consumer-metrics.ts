@@ -4,7 +4,7 @@
 // (plus one per group and topic, and the six-state status set per group).
 import { Gauge, Registry } from 'prom-client';
 import type { Db } from '../adapters/prisma/client';
-import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
+import { isReplayTopic } from '../backbone/consumer-definition';
 import { LAG_STATUSES } from './consumer-view';
 import { getConsumersOverview } from './get-consumers-overview';
 import { latestLagRows } from './latest-lag-rows';

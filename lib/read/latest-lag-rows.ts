@@ -3,7 +3,7 @@
 // Shared by the Consumers list, the Overview and /api/metrics, so they show the same figures.
 import type { Db } from '../adapters/prisma/client';
 import type { LagSampleRow } from '../adapters/prisma/samples-store';
-import { isReplayTopic } from '../adapters/kafka/admin/snapshot';
+import { isReplayTopic } from '../backbone/consumer-definition';
 import type { LagStatus } from '../domain/lag/health';
 
 /** [topic, partition, logStart, end, committed | null, memberId | null, seconds | null] (older rows: first five). */

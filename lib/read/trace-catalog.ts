@@ -7,6 +7,7 @@ import { customerStatsProjection, customerStatsStore } from '../demo/projections
 import { orderSummaryProjection, orderSummaryStore } from '../demo/projections/order-summary';
 import type { EventEnvelope } from '../domain/events/envelope';
 import type { ConsumerSpec } from '../domain/trace/flow-types';
+import { isReplayTopic } from '../backbone/consumer-definition';
 
 export interface TraceCatalog {
   consumers: ConsumerSpec[];
@@ -14,8 +15,6 @@ export interface TraceCatalog {
   groupOf(consumer: string): string;
   isReplayTopic(topic: string): boolean;
 }
-
-const REPLAY_TOPIC = /^signalbox\.replay\.[a-z][a-z0-9-]*\.v1$/;
 
 function projectionSpec<E extends EventEnvelope>(definition: { name: string; handles: readonly string[]; keyOf(event: E): string }, table: string): ConsumerSpec {
   // The envelope comes from outbox_events as written; keyOf reads only fields it checked when the event was decoded.
@@ -32,7 +31,7 @@ export function traceCatalog(options: {
     ...options.consumers.map((c) => ({ name: c.name, handles: c.handles })),
     ...options.projections.map((p) => projectionSpec(p.definition as { name: string; handles: readonly string[]; keyOf(event: EventEnvelope): string }, p.table)),
   ];
-  return { consumers, groupOf: (consumer) => `${options.groupPrefix}.${consumer}`, isReplayTopic: (topic) => REPLAY_TOPIC.test(topic) };
+  return { consumers, groupOf: (consumer) => `${options.groupPrefix}.${consumer}`, isReplayTopic };
 }
 
 export function demoTraceCatalog(groupPrefix = 'signalbox'): TraceCatalog {

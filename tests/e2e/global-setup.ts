@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createTestDatabase, testServerUrl } from '../support/database';
-import { TEST_DEMO_TOPIC_PREFIX } from '../support/demo-workers';
+import { TEST_TOPIC_PREFIX } from '../support/test-topic-prefix';
 import { createUser } from '../../lib/app/create-user';
 import { createDb } from '../../lib/adapters/prisma/client';
 import {
@@ -139,7 +139,7 @@ export default async function globalSetup(): Promise<void> {
       // The specs give each test its own client address through X-Forwarded-For.
       TRUST_PROXY_HEADERS: 'true',
       // The same topics as the demo workers the specs start (tests/support/demo-workers.ts).
-      DEMO_TOPIC_PREFIX: TEST_DEMO_TOPIC_PREFIX,
+      KAFKA_TOPIC_PREFIX: TEST_TOPIC_PREFIX,
       NEXT_TELEMETRY_DISABLED: '1',
       HOSTNAME: '127.0.0.1',
       PORT: String(port),

@@ -23,8 +23,8 @@ import { demoProjections } from '@/lib/demo/projections';
 import { createOrderEventRegistry, ORDERS_TOPIC } from '@/lib/demo/orders/events';
 import { effectRowsPerEvent, findInvariantViolations } from '../support/invariants';
 import { customerStatsDrift, demoProjectionChecks } from '../support/demo-projection-checks';
-import { replayTopicOf } from '@/lib/backbone/consumer-definition';
 import { activeTables, judgeJobs, type JobChecks } from './job-checks';
+import { expectedReplayTopic, expectedReplayTopicPrefix } from './expected-replay-topic';
 
 export interface ConsumerTally {
   consumer: string;
@@ -78,7 +78,7 @@ const registry = createOrderEventRegistry();
 export const demoDefinitions = [...demoConsumers(), ...demoProjections()].map((d) => ({ name: d.name, handles: [...d.handles] as string[] }));
 
 async function consumerTally(db: Db, consumer: { name: string; handles: string[] }): Promise<ConsumerTally> {
-  const replayTopic = replayTopicOf(consumer.name);
+  const replayTopic = expectedReplayTopic(consumer.name);
   // replayed_once: every dead letter of the event resolved after a replay, one inbox row (written from the
   // replay topic) and one successful attempt: a dead letter replaced by exactly one application, not a double.
   const [row] = await db.$queryRaw<Array<{ handled: number; applied: number; dead: number; replayed: number; lost: number; doubled: number }>>`
@@ -327,6 +327,7 @@ export async function judgeRun(db: Db, brokers: string[]): Promise<Verdict> {
 
 /** `consumer/event` of events dead-lettered and then applied exactly once through a replay (the same rule as consumerTally). */
 async function replayedOnceKeys(db: Db): Promise<Set<string>> {
+  const replayPrefix = expectedReplayTopicPrefix();
   const rows = await db.$queryRaw<Array<{ k: string }>>`
     SELECT d.consumer || '/' || d.event_id::text AS k
       FROM dlq_messages d
@@ -335,7 +336,7 @@ async function replayedOnceKeys(db: Db): Promise<Set<string>> {
     HAVING bool_and(d.status = 'resolved' AND jsonb_array_length(d.replays) > 0)
        AND (SELECT count(*) FROM consumer_inbox i WHERE i.consumer = d.consumer AND i.event_id = d.event_id) = 1
        AND (SELECT count(*) FROM consumer_inbox i WHERE i.consumer = d.consumer AND i.event_id = d.event_id
-              AND i.topic = 'signalbox.replay.' || d.consumer || '.v1') = 1
+              AND i.topic = ${replayPrefix} || d.consumer || '.v1') = 1
        AND (SELECT count(*) FROM consumer_attempts a WHERE a.consumer = d.consumer AND a.event_id = d.event_id AND a.outcome = 'ok') = 1`;
   return new Set(rows.map((r) => r.k));
 }

@@ -10,6 +10,7 @@
 //   versions the active version in projection_registry is the `active` row of
 //            projection_versions, with the same table
 import type { Db } from '@/lib/adapters/prisma/client';
+import { expectedReplayTopic } from './expected-replay-topic';
 
 export interface ReplayTally {
   jobs: number;
@@ -134,7 +135,7 @@ function judgeSent(r: SentRow, hasEffects: boolean): { outcome: 'resolved' | 'fa
     }
     if (hasEffects && effects === 0) return { outcome: 'lost', problem: `${what} is resolved and in the inbox, but has no effect row` };
     if (r.ok === 0) return { outcome: 'odd', problem: `${what} is resolved and in the inbox, but no successful attempt was recorded` };
-    if (topics[0] !== `signalbox.replay.${r.consumer}.v1`) return { outcome: 'odd', problem: `${what} is resolved but was applied from ${topics[0]}, not from its replay topic` };
+    if (topics[0] !== expectedReplayTopic(r.consumer)) return { outcome: 'odd', problem: `${what} is resolved but was applied from ${topics[0]}, not from its replay topic` };
     return { outcome: 'resolved' };
   }
   if (r.status === 'open' || r.status === 'parked') {

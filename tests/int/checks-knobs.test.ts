@@ -127,7 +127,7 @@ describe('checks driven by the demo fault knobs', () => {
     for (const id of ['consumer.status:payments', 'consumer.status:shipping', 'consumer.status:order-summary', 'relay.alive:system', 'sampler.fresh:system', 'outbox.backlog:system', 'kafka.reachable:system']) {
       await waitFor(`${id} OK`, async () => (await stateOf(id)) === 'OK', 150_000, 500);
     }
-    // The workers name the tests' topics (DEMO_TOPIC_PREFIX), not the demo's own: a
+    // The workers name the tests' topics (KAFKA_TOPIC_PREFIX), not the demo's own: a
     // `npm run demo` on the same broker would never see these orders.
     const { rows } = await pool.query<{ topic: string }>(`SELECT DISTINCT topic FROM outbox_events`);
     expect(rows.map((r) => r.topic)).toEqual([TEST_ORDERS_TOPIC]);

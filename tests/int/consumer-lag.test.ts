@@ -15,12 +15,13 @@ import { ensureTopics } from '@/lib/adapters/kafka/kafka-client';
 import { evaluateHealth, type GroupSample } from '@/lib/domain/lag/health';
 import { kafkaBrokers, testKafka, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait-for';
+import { replayTopicOf } from '@/lib/backbone/consumer-definition';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 const prefix = uniqueName('lag');
 const topic = `${prefix}-orders`;
-const replayTopic = `signalbox.replay.${prefix}.v1`;
+const replayTopic = replayTopicOf(prefix);
 const group = (name: string) => `${prefix}.${name}`;
 const COUNTS = [30, 20, 10]; // messages per partition
 

@@ -12,6 +12,7 @@ import { getConsumerGroup } from '@/lib/read/get-consumer-group';
 import { getOutboxPanel } from '@/lib/read/get-outbox-panel';
 import { consumerListQuerySchema } from '@/lib/read/consumer-view';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { replayTopicOf } from '@/lib/backbone/consumer-definition';
 
 let database: TestDatabase;
 let db: Db;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   for (const [i, at] of [ago(20), ago(10), ago(0)].entries()) {
     await insertLagSamples(sql, [
       row('sb.slow', at, { lag: 100 * (i + 1), secondsBehind: 30 * (i + 1), secondsSource: 'outbox', status: i === 2 ? 'WARN' : 'OK', evidence: i === 2 ? 'WARN: lag grew from 100 to 300 over 20 s' : 'OK: lag', etaSeconds: null,
-        partitions: [['orders.v1', 0, 0, 1000, 1000 - 100 * (i + 1), 'm-slow', 30 * (i + 1)], ['orders.v1', 1, 0, 50, 50, 'm-slow', 0], ['signalbox.replay.slow.v1', 0, 0, 3, 1, null, null]] }),
+        partitions: [['orders.v1', 0, 0, 1000, 1000 - 100 * (i + 1), 'm-slow', 30 * (i + 1)], ['orders.v1', 1, 0, 50, 50, 'm-slow', 0], [replayTopicOf('slow'), 0, 0, 3, 1, null, null]] }),
       row('sb.dead', at, { members: 0, state: 'Empty', lag: 40, secondsBehind: 600, secondsSource: 'record', status: i === 2 ? 'STOP' : 'OK', evidence: i === 2 ? 'STOP: no commit for 5 min while lag is 40 and the group has no members' : 'OK', partitions: [['orders.v1', 0, 0, 140, 100, null, 600]] }),
       row('sb.idle', at, {}),
       row('sb.other', at, { lag: 5, secondsBehind: 12, secondsSource: 'estimate', partitions: [['payments.v1', 0, 0, 5, 0, 'm-o', 12]] }),
@@ -107,7 +108,7 @@ describe('consumer reads', () => {
       [0, 700, 1000, 300, 90, 'm-slow'],
       [1, 50, 50, 0, 0, 'm-slow'],
     ]);
-    expect(g.partitions.find((p) => p.replay)).toMatchObject({ topic: 'signalbox.replay.slow.v1', lag: 2 });
+    expect(g.partitions.find((p) => p.replay)).toMatchObject({ topic: replayTopicOf('slow'), lag: 2 });
     expect(g.memberAssignments).toEqual([{ memberId: 'm-slow', partitions: ['orders.v1[0]', 'orders.v1[1]'] }]);
     expect(g.series.map((p) => p.lag)).toEqual([100, 200, 300]);
     expect(g.statusHistory.map((c) => c.status)).toEqual(['WARN', 'OK']);

@@ -77,7 +77,7 @@ afterAll(async () => {
   await producer?.disconnect();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `signalbox.replay.${testConsumer.name}.v1`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, replayTopicOf(testConsumer.name)] }).catch(() => undefined);
   await admin.disconnect();
   await db?.$disconnect();
   await database?.drop();

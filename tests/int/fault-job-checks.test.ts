@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createDb, type Db } from '@/lib/adapters/prisma/client';
 import { activeTables, judgeJobs } from '../faults/job-checks';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { replayTopicOf } from '@/lib/backbone/consumer-definition';
 
 let database: TestDatabase;
 let db: Db;
@@ -27,7 +28,7 @@ beforeEach(async () => {
   await db.$executeRawUnsafe(`TRUNCATE dlq_messages, consumer_inbox, consumer_attempts, notifications, background_jobs CASCADE`);
 });
 
-const REPLAY = 'signalbox.replay.notifications.v1';
+const REPLAY = replayTopicOf('notifications');
 
 /** A replay job of `ids` for the notifications consumer, in the given state. */
 async function replayJob(ids: string[], state: 'succeeded' | 'failed' = 'succeeded'): Promise<string> {

@@ -10,7 +10,7 @@ import { startConsumer, type RunningConsumer } from '@/lib/adapters/kafka/consum
 import { createOutboxWriter } from '@/lib/adapters/outbox/outbox-writer';
 import type { PrismaTx } from '@/lib/adapters/prisma/processor-ports';
 import { prismaEventLog } from '@/lib/adapters/prisma/event-log';
-import type { ConsumerDefinition } from '@/lib/backbone/consumer-definition';
+import { replayTopicOf, type ConsumerDefinition } from '@/lib/backbone/consumer-definition';
 import { projectionConsumer, type ProjectionDefinition } from '@/lib/backbone/projection';
 import { readEventLog } from '@/lib/backbone/recompute-projection';
 import { createOrderEventRegistry } from '@/lib/demo/orders/events';
@@ -73,7 +73,7 @@ afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: consumers.map((c) => `signalbox.replay.${c.name}.v1`) }).catch(() => undefined);
+  await admin.deleteTopics({ topics: consumers.map((c) => replayTopicOf(c.name)) }).catch(() => undefined);
   await admin.disconnect();
   await topic?.cleanup();
   await db?.$disconnect();

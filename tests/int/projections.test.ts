@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { assertInvariants, findInvariantViolations } from '../support/invariants';
 import { demoProjectionChecks } from '../support/demo-projection-checks';
 import { waitFor } from '../support/wait-for';
+import { replayTopicOf } from '@/lib/backbone/consumer-definition';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const suffix = randomUUID().slice(0, 8);
@@ -59,7 +60,7 @@ afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, ...definitions.map((d) => `signalbox.replay.${d.name}.v1`)] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, ...definitions.map((d) => replayTopicOf(d.name))] }).catch(() => undefined);
   await admin.disconnect();
   await db?.$disconnect();
   await database?.drop();

@@ -1,7 +1,8 @@
 // The demo's workers as child processes of a test, against the test's database and the
 // shared Kafka, with a group prefix of the test's own and the tests' topic prefix (the
-// demo's topics as `signalbox-tests.orders.lifecycle.v1`: a `npm run demo` on the same
-// broker never sees a test's orders) (workers/*, run with tsx as `npm run demo` does); their consumer groups put at the topics' current end first
+// demo's topics as `signalbox-tests.orders.lifecycle.v1` and
+// `signalbox-tests.signalbox.replay.<consumer>.v1`: a `npm run demo` on the same broker never
+// sees a test's orders or replays) (workers/*, run with tsx as `npm run demo` does); their consumer groups put at the topics' current end first
 // (`startGroupsAtEnd`); the demo knobs a test starts with (`putDemoKnobs`); and the
 // database snapshot an e2e spec takes first so it can leave the database as it found it
 // (tables that were empty emptied again, the knobs restored; rows seeded by migrations,
@@ -14,15 +15,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
-import { replayTopicOf } from '../../lib/backbone/consumer-definition';
+import { replayTopicFor } from '../../lib/backbone/consumer-definition';
 import { ordersTopicFor } from '../../lib/demo/orders/events';
 import { demoTopics } from '../../lib/demo/topics';
 import { kafkaBrokers } from './kafka';
+import { TEST_TOPIC_PREFIX } from './test-topic-prefix';
 
-/** DEMO_TOPIC_PREFIX of every demo process a test starts (and of the e2e console server). */
-export const TEST_DEMO_TOPIC_PREFIX = 'signalbox-tests';
-/** The orders topic those processes use. */
-export const TEST_ORDERS_TOPIC = ordersTopicFor(`${TEST_DEMO_TOPIC_PREFIX}.`);
+/** The orders topic the tests' demo processes use. */
+export const TEST_ORDERS_TOPIC = ordersTopicFor(`${TEST_TOPIC_PREFIX}.`);
+/** The replay topic of `consumer` in the tests' processes. */
+export const testReplayTopicOf = (consumer: string) => replayTopicFor(`${TEST_TOPIC_PREFIX}.`, consumer);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -53,7 +55,7 @@ export class DemoWorkers {
     this.logged.add(name);
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: this.o.databaseUrl, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_GROUP_PREFIX: this.o.prefix, DEMO_TOPIC_PREFIX: TEST_DEMO_TOPIC_PREFIX, LOG_LEVEL: 'warn', ...this.o.env, ...env },
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: this.o.databaseUrl, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_GROUP_PREFIX: this.o.prefix, KAFKA_TOPIC_PREFIX: TEST_TOPIC_PREFIX, LOG_LEVEL: 'warn', ...this.o.env, ...env },
       detached: true, // own process group: stopped with everything it forks
       stdio: ['ignore', log, log],
     });
@@ -93,9 +95,9 @@ export async function startGroupsAtEnd(prefix: string, consumers: readonly strin
   await admin.connect();
   try {
     const [main] = demoTopics(6, TEST_ORDERS_TOPIC);
-    await ensureTopics(admin, [main!, ...consumers.map((c) => ({ topic: replayTopicOf(c), partitions: 3 }))]);
+    await ensureTopics(admin, [main!, ...consumers.map((c) => ({ topic: testReplayTopicOf(c), partitions: 3 }))]);
     for (const consumer of consumers) {
-      for (const topic of [main!.topic, replayTopicOf(consumer)]) {
+      for (const topic of [main!.topic, testReplayTopicOf(consumer)]) {
         const ends = await admin.fetchTopicOffsets(topic);
         await admin.setOffsets({ groupId: `${prefix}.${consumer}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
       }

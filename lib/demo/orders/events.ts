@@ -2,7 +2,7 @@
 // order (subject = orderId) and travel on one topic, so each order's events
 // stay in order on one partition.
 import { z } from 'zod';
-import { demoTopicNamespace } from '../../config/demo-topic-env';
+import { topicNamespace } from '../../config/topic-prefix-env';
 import { EventRegistry, type EventMap, type EventOf, type EventType, type FactOf } from '../../domain/events/registry';
 
 /** The orders topic of the demo system whose topics start with `namespace` ('' or `<prefix>.`). */
@@ -10,8 +10,8 @@ export function ordersTopicFor(namespace: string): string {
   return `${namespace}orders.lifecycle.v1`;
 }
 
-/** This process's orders topic: `orders.lifecycle.v1`, after DEMO_TOPIC_PREFIX when set. */
-export const ORDERS_TOPIC = ordersTopicFor(demoTopicNamespace(process.env));
+/** This process's orders topic: `orders.lifecycle.v1`, after KAFKA_TOPIC_PREFIX when set. */
+export const ORDERS_TOPIC = ordersTopicFor(topicNamespace(process.env));
 export const ORDERS_SOURCE = '/demo/orders';
 
 const orderRef = { orderId: z.string().uuid(), customerId: z.string().min(1).max(64) };

@@ -8,7 +8,7 @@
 // all the groups' topics at once, after the committed offsets are known. Coordinators and
 // topic metadata are cached by the client between snapshots.
 import { AssignerProtocol } from 'kafkajs';
-import { replayTopicOf } from '../../../backbone/consumer-definition';
+import { isReplayTopic } from '../../../backbone/consumer-definition';
 import { errorMessageOf } from '../../../errors';
 import { parseCommitted, partitionLag, type PartitionLag } from '../../../domain/lag/partition-lag';
 import type { LagClient } from './lag-client';
@@ -65,10 +65,6 @@ export interface SnapshotOptions {
   /** Filled with milliseconds per phase (the benchmark prints them). */
   phases?: Record<string, number>;
 }
-
-const [replayHead, replayTail] = replayTopicOf('\u0000').split('\u0000') as [string, string];
-export const isReplayTopic = (topic: string) =>
-  topic.startsWith(replayHead) && topic.endsWith(replayTail) && topic.length > replayHead.length + replayTail.length;
 
 function decodeMembers(
   protocolType: string,
