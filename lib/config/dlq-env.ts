@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { baseEnvSchema, intInRange } from './schemas';
 
-export const dlqEnvSchema = baseEnvSchema.pick({ DATABASE_URL: true, KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true }).extend({
+export const dlqEnvSchema = baseEnvSchema.pick({ DATABASE_URL: true, KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true, KAFKA_TOPIC_PREFIX: true }).extend({
   /** A replay of more messages than this needs the count typed back. */
   DLQ_REPLAY_CONFIRM_OVER: intInRange(1, 10_000_000, 100),
   /** A replay of more messages than this needs a second person's (an admin's) approval. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { topicNamespace } from '@/lib/config/topic-prefix-env';
+import { dlqEnvSchema } from '@/lib/config/dlq-env';
 import { jobsEnvSchema } from '@/lib/config/jobs-env';
 import { ordersCliEnvSchema } from '@/lib/config/orders-api-env';
 import { parseEnv } from '@/lib/config/parse-env';
@@ -44,7 +45,7 @@ describe('KAFKA_TOPIC_PREFIX', () => {
     ['a newline', 'x\ny'],
     ['non-ASCII', 'tëst'],
   ])('%s: refused at start, naming the variable, and never used as a topic', (_label, value) => {
-    for (const [name, schema] of [['base', baseEnvSchema], ['jobs', jobsEnvSchema], ['orders-cli', ordersCliEnvSchema]] as const) {
+    for (const [name, schema] of [['base', baseEnvSchema], ['jobs', jobsEnvSchema], ['orders-cli', ordersCliEnvSchema], ['dlq', dlqEnvSchema]] as const) {
       expect(configErrorMessage(() => parseEnv(schema, { KAFKA_TOPIC_PREFIX: value }, name)), name).toContain('KAFKA_TOPIC_PREFIX');
     }
     expect(topicNamespace({ KAFKA_TOPIC_PREFIX: value })).toBe('');
