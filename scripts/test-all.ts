@@ -52,7 +52,6 @@ interface LayerResult extends Counts {
   note?: string;
 }
 
-
 const layers: LayerResult[] = [];
 const steps: Array<{ name: string; ok: boolean; seconds: number; note?: string }> = [];
 
@@ -280,7 +279,6 @@ interface PlaywrightReport {
   errors?: Array<{ message?: string }>;
   suites?: PlaywrightSuite[];
 }
-
 
 async function runE2e(buildOk: boolean): Promise<void> {
   const layer: LayerResult = { name: 'e2e', passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };

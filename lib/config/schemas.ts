@@ -42,7 +42,7 @@ export const baseEnvSchema = z.object({
     .default('signalbox'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  // The demo's topics are `<prefix>.orders.lifecycle.v1` when set (topic-prefix-env.ts).
+  // The topics this system owns (the demo's, the replay topics) get `<prefix>.` (topic-prefix-env.ts).
   ...topicPrefixEnvSchema.shape,
 });
 
