@@ -1,9 +1,9 @@
-// The demo's workers as child processes of a test, against the test's database and the
-// shared Kafka, with a group prefix of the test's own and the tests' topic prefix (the
-// demo's topics as `signalbox-tests.orders.lifecycle.v1` and
+// The demo's workers as child processes of a test (workers/*, run with tsx as `npm run demo`
+// does), against the test's database and the shared Kafka, with a group prefix of the
+// test's own and the tests' topic prefix (`signalbox-tests.orders.lifecycle.v1`,
 // `signalbox-tests.signalbox.replay.<consumer>.v1`: a `npm run demo` on the same broker never
-// sees a test's orders or replays) (workers/*, run with tsx as `npm run demo` does); their consumer groups put at the topics' current end first
-// (`startGroupsAtEnd`); the demo knobs a test starts with (`putDemoKnobs`); and the
+// sees a test's orders or replays); their consumer groups put at the topics' current end
+// first (`startGroupsAtEnd`); the demo knobs a test starts with (`putDemoKnobs`); and the
 // database snapshot an e2e spec takes first so it can leave the database as it found it
 // (tables that were empty emptied again, the knobs restored; rows seeded by migrations,
 // users, audit log and tokens stay). Used by tests/int/checks-knobs.test.ts and the e2e
