@@ -53,6 +53,10 @@ interface LayerResult extends Counts {
 }
 
 const layers: LayerResult[] = [];
+
+function newLayer(name: string): LayerResult {
+  return { name, passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };
+}
 const steps: Array<{ name: string; ok: boolean; seconds: number; note?: string }> = [];
 
 function banner(text: string): void {
@@ -207,7 +211,7 @@ interface VitestReport {
 }
 
 async function runVitestProject(project: 'unit' | 'int', prismaOk: boolean): Promise<void> {
-  const layer: LayerResult = { name: project, passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };
+  const layer = newLayer(project);
   layers.push(layer);
   banner(`vitest: ${project}`);
   const report = path.join(resultsDir, `vitest-${project}.json`);
@@ -233,7 +237,7 @@ async function runVitestProject(project: 'unit' | 'int', prismaOk: boolean): Pro
     }
     // A file that failed without a failed test: it did not load, or a hook crashed.
     if (file.status === 'failed' && !assertions.some((a) => a.status === 'failed')) {
-      layer.problems.push(`${path.relative(root, file.name)}: ${(file.message ?? 'failed outside any test').split('\n')[0]?.slice(0, 200)}`);
+      layer.problems.push(`${path.relative(root, file.name)}: ${firstLine(file.message ?? 'failed outside any test', 200)}`);
     }
   }
   layer.failures.push(...vitestFailures(files, (file) => path.relative(root, file)));
@@ -253,7 +257,7 @@ async function runVitest(kafkaOk: boolean, postgresOk: boolean, prismaOk: boolea
     await runVitestProject('int', prismaOk);
   } else {
     const missing = kafkaOk ? 'no PostgreSQL (see the postgresql step above)' : 'Kafka did not answer (see the kafka step above)';
-    layers.push({ name: 'int', passed: 0, failed: 0, skipped: 0, problems: [`not run: ${missing}`], failures: [] });
+    layers.push({ ...newLayer('int'), problems: [`not run: ${missing}`] });
   }
 }
 
@@ -281,7 +285,7 @@ interface PlaywrightReport {
 }
 
 async function runE2e(buildOk: boolean): Promise<void> {
-  const layer: LayerResult = { name: 'e2e', passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };
+  const layer = newLayer('e2e');
   layers.push(layer);
   if (!buildOk) {
     layer.problems.push('not run: no production build (next build failed)');
@@ -309,7 +313,7 @@ async function runE2e(buildOk: boolean): Promise<void> {
   if (report.stats.flaky > 0) layer.note = `${report.stats.flaky} flaky (passed on retry)`;
   // Errors outside tests: global setup/teardown, a spec file that does not load, ...
   for (const e of report.errors ?? []) {
-    layer.problems.push((e.message ?? 'error outside any test').replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0]!.slice(0, 200));
+    layer.problems.push(firstLine(e.message ?? 'error outside any test', 200));
   }
   if (r.code !== 0 && layer.failed === 0 && layer.problems.length === 0) {
     layer.problems.push(`playwright ${describeExit(r)} with no failed test in its report`);
@@ -323,7 +327,7 @@ const faultsResults = path.join(resultsDir, 'faults.json');
 const REDUCED_FAULTS = ['--only', 'pg-restart-and-broker-kill', '--runs', '1', '--no-write', '--results', faultsResults];
 
 async function runFaults(): Promise<void> {
-  const layer: LayerResult = { name: 'faults (reduced)', passed: 0, failed: 0, skipped: 0, problems: [], failures: [] };
+  const layer = newLayer('faults (reduced)');
   layers.push(layer);
   if (process.env.SKIP_FAULTS === '1') {
     layer.note = 'skipped (SKIP_FAULTS=1)';

@@ -1,10 +1,10 @@
 // Reading the test runners' JSON reports for `npm test`'s summary: which tests failed, and
 // why, in one line each (CI shows the tail of the output, where the summary is).
 
-/** The first non-empty line of an error message, without colour codes, at most 160 characters. */
-export function firstLine(message: string | undefined): string {
+/** The first non-empty line of an error message, without colour codes, at most `max` characters. */
+export function firstLine(message: string | undefined, max = 160): string {
   const line = (message ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).find((l) => l.length > 0);
-  return (line ?? 'no message').slice(0, 160);
+  return (line ?? 'no message').slice(0, max);
 }
 
 export interface VitestFileResult {

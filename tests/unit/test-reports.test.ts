@@ -5,6 +5,7 @@ describe('firstLine', () => {
   it('takes the first non-empty line without colour codes, capped at 160 characters', () => {
     expect(firstLine('\n  \u001b[31mAssertionError\u001b[39m: expected 1 to be 2\nat x.ts:3')).toBe('AssertionError: expected 1 to be 2');
     expect(firstLine('x'.repeat(500))).toHaveLength(160);
+    expect(firstLine('y'.repeat(500), 200)).toHaveLength(200);
     expect(firstLine(undefined)).toBe('no message');
     expect(firstLine('\n\n')).toBe('no message');
   });
