@@ -16,15 +16,17 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKafka, ensureTopics } from '../../lib/adapters/kafka/kafka-client';
 import { replayTopicFor } from '../../lib/backbone/consumer-definition';
+import { topicNamespace } from '../../lib/config/topic-prefix-env';
 import { ordersTopicFor } from '../../lib/demo/orders/events';
 import { demoTopics } from '../../lib/demo/topics';
 import { kafkaBrokers } from './kafka';
 import { TEST_TOPIC_PREFIX } from './test-topic-prefix';
 
+const testNamespace = topicNamespace({ KAFKA_TOPIC_PREFIX: TEST_TOPIC_PREFIX });
 /** The orders topic the tests' demo processes use. */
-export const TEST_ORDERS_TOPIC = ordersTopicFor(`${TEST_TOPIC_PREFIX}.`);
+export const TEST_ORDERS_TOPIC = ordersTopicFor(testNamespace);
 /** The replay topic of `consumer` in the tests' processes. */
-export const testReplayTopicOf = (consumer: string) => replayTopicFor(`${TEST_TOPIC_PREFIX}.`, consumer);
+export const testReplayTopicOf = (consumer: string) => replayTopicFor(testNamespace, consumer);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
